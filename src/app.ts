@@ -1,0 +1,104 @@
+import fastifyEtag from '@fastify/etag';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/database.ts';
+import type { Database } from './db/types.ts';
+import { accessControl } from './http/access.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { sharedSchemas } from './http/schemas.ts';
+import { textGuard } from './http/text-guard.ts';
+import { articleRoutes } from './modules/articles/routes.ts';
+import { articleSchemas } from './modules/articles/schemas.ts';
+import { categoryRoutes } from './modules/categories/routes.ts';
+import { categorySchemas } from './modules/categories/schemas.ts';
+import { healthRoutes } from './modules/health/routes.ts';
+import { sourceRoutes } from './modules/sources/routes.ts';
+import { sourceSchemas } from './modules/sources/schemas.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>;
+    dbEngine: DatabaseHandle['engine'];
+    config: Config;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  database: DatabaseHandle;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const DESCRIPTION = `Newsdesk serves a news site's articles, sources and category trees as JSON.
+
+- Lists are paged by cursor (\`meta.next_cursor\`, \`Link: rel="next"\`) or by \`page=\`.
+- Errors are \`application/problem+json\` (RFC 9457); validation errors name each field in \`errors\`.
+- Reads of published content are public. Writes are open until API keys arrive (see the README).`;
+
+export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: 1024 * 1024,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('db', database.db);
+  app.decorate('dbEngine', database.engine);
+  app.decorate('config', config);
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  await app.register(errorHandler);
+  await app.register(textGuard);
+  await app.register(fastifyEtag);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Newsdesk API',
+        version: '1.0.0',
+        description: DESCRIPTION,
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      servers: [{ url: config.publicBaseUrl }],
+      tags: [
+        { name: 'articles', description: 'News articles.' },
+        { name: 'sources', description: 'Where articles come from.' },
+        { name: 'categories', description: 'The category tree.' },
+        { name: 'health', description: 'Probes for orchestrators and load balancers.' },
+      ],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) || `Schema${i}`,
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(accessControl);
+
+  for (const schema of [...sharedSchemas, ...sourceSchemas, ...categorySchemas, ...articleSchemas]) {
+    app.addSchema(schema);
+  }
+
+  app.get(
+    '/openapi.json',
+    {
+      config: { access: 'public' },
+      schema: { hide: true },
+    },
+    async () => app.swagger(),
+  );
+  await app.register(healthRoutes);
+  await app.register(sourceRoutes);
+  await app.register(categoryRoutes);
+  await app.register(articleRoutes);
+  return app;
+}

@@ -1,0 +1,70 @@
+import { envSchema } from 'env-schema';
+import { type Static, Type } from 'typebox';
+
+const settingsSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP server listens on.' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port.' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'Postgres server to use. Unset: the embedded database in NEWSDESK_DATA_DIR.',
+    }),
+  ),
+  NEWSDESK_DATA_DIR: Type.String({
+    minLength: 1,
+    default: './data',
+    description: 'Embedded database folder.',
+  }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  PUBLIC_BASE_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://localhost:3000',
+    description: 'Absolute address of this API as clients reach it (links in headers and feeds).',
+  }),
+  SEED_DEMO_CONTENT: Type.Boolean({
+    default: true,
+    description: 'Seed demo content into an empty embedded database on start.',
+  }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+});
+
+type Settings = Static<typeof settingsSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  poolMax: number;
+  publicBaseUrl: string;
+  seedDemoContent: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads settings from the environment (and `.env`), failing with one line that names the bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  let settings: Settings;
+  try {
+    settings = envSchema<Settings>({
+      schema: settingsSchema,
+      data: env,
+      env: false,
+      dotenv: env === process.env,
+    });
+  } catch (error) {
+    const message = (error as Error).message.replace(/(^|, )env\//g, '$1');
+    throw new ConfigError(`Invalid configuration: ${message}`);
+  }
+  return {
+    host: settings.HOST,
+    port: settings.PORT,
+    databaseUrl: settings.DATABASE_URL || undefined,
+    dataDir: settings.NEWSDESK_DATA_DIR,
+    poolMax: settings.DATABASE_POOL_MAX,
+    publicBaseUrl: settings.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    seedDemoContent: settings.SEED_DEMO_CONTENT,
+    logLevel: settings.LOG_LEVEL,
+  };
+}

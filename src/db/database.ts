@@ -1,0 +1,73 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, type LogEvent, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.ts';
+import { timestamptzToRfc3339 } from './timestamps.ts';
+import type { Database } from './types.ts';
+
+const TIMESTAMPTZ_OID = 1184;
+const INT8_OID = 20;
+
+export type EngineOptions =
+  | { kind: 'server'; url: string; poolMax?: number }
+  /** `dataDir: null` keeps the embedded database in memory (tests). */
+  | { kind: 'embedded'; dataDir: string | null };
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  engine: 'server' | 'embedded';
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  onQuery?: (event: LogEvent) => void;
+}
+
+export async function openDatabase(
+  engine: EngineOptions,
+  options: DatabaseOptions = {},
+): Promise<DatabaseHandle> {
+  const log = options.onQuery;
+  if (engine.kind === 'server') {
+    const pool = new pg.Pool({
+      connectionString: engine.url,
+      max: engine.poolMax ?? 10,
+      options: '-c TimeZone=UTC',
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+          if (oid === TIMESTAMPTZ_OID) return timestamptzToRfc3339;
+          if (oid === INT8_OID) return Number;
+          return pg.types.getTypeParser(oid, format);
+        }) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+    return { db, engine: 'server', close: () => db.destroy() };
+  }
+
+  const unlock = engine.dataDir ? lockDataDir(engine.dataDir) : () => {};
+  try {
+    const pglite = new PGlite(engine.dataDir ?? undefined);
+    await pglite.waitReady;
+    // PGlite 0.4 drops the `parsers` constructor option while it starts, so they are set once it is ready.
+    Object.assign((pglite as unknown as { parsers: Record<number, unknown> }).parsers, {
+      [TIMESTAMPTZ_OID]: timestamptzToRfc3339,
+      [INT8_OID]: Number,
+    });
+    await pglite.exec(`set timezone to 'UTC'`);
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...(log ? { log } : {}) });
+    return {
+      db,
+      engine: 'embedded',
+      async close() {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+        unlock();
+      },
+    };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}

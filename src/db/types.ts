@@ -1,0 +1,70 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Timestamps come back as RFC 3339 strings with full (microsecond) precision; see `database.ts`. */
+type Timestamp = ColumnType<string, string | undefined, string>;
+type Revision = ColumnType<number, never, never>;
+
+export interface CoverImage {
+  url: string;
+  alt?: string;
+  caption?: string;
+  credit?: string;
+}
+
+export type ArticleStatus = 'draft' | 'published' | 'archived';
+
+export interface SourcesTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  homepage_url: string | null;
+  description: ColumnType<string, string | undefined, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  revision: Revision;
+}
+
+export interface CategoriesTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  parent_id: number | null;
+  position: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  revision: Revision;
+}
+
+export interface ArticlesTable {
+  id: Generated<number>;
+  slug: string;
+  title: string;
+  summary: ColumnType<string, string | undefined, string>;
+  body_html: ColumnType<string, string | undefined, string>;
+  body_text: ColumnType<string, string | undefined, string>;
+  cover_image: ColumnType<CoverImage | null, string | null | undefined, string | null>;
+  author: ColumnType<string, string | undefined, string>;
+  lang: ColumnType<string, string | undefined, string>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  status: ColumnType<ArticleStatus, ArticleStatus | undefined, ArticleStatus>;
+  published_at: ColumnType<string | null, string | null | undefined, string | null>;
+  source_id: number | null;
+  source_url: string | null;
+  category_id: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  revision: Revision;
+}
+
+export interface Database {
+  sources: SourcesTable;
+  categories: CategoriesTable;
+  articles: ArticlesTable;
+}
+
+export type SourceRow = Selectable<SourcesTable>;
+export type CategoryRow = Selectable<CategoriesTable>;
+export type ArticleRow = Selectable<ArticlesTable>;
+export type NewArticle = Insertable<ArticlesTable>;
+export type ArticleUpdate = Updateable<ArticlesTable>;

@@ -1,0 +1,114 @@
+import { type TSchema, Type } from 'typebox';
+
+/** `$ref` to a named component, typed as the schema it points to so handlers stay typed. */
+export function ref<T extends TSchema & { $id?: string }>(schema: T): T {
+  if (!schema.$id) throw new Error('ref() needs a schema with an $id');
+  return Type.Ref(schema.$id) as unknown as T;
+}
+
+export const FieldErrorSchema = Type.Object(
+  {
+    path: Type.String({
+      description: 'JSON pointer to the offending value inside `location`.',
+      examples: ['/title'],
+    }),
+    location: Type.Optional(Type.Enum(['body', 'query', 'path', 'header'])),
+    message: Type.String({ examples: ['is required'] }),
+  },
+  { $id: 'FieldError', additionalProperties: false },
+);
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({
+      description: 'Stable identifier of the kind of problem (`urn:newsdesk:problem:<code>`).',
+      examples: ['urn:newsdesk:problem:validation'],
+    }),
+    title: Type.String({ examples: ['Invalid request'] }),
+    status: Type.Integer({ minimum: 400, maximum: 599, examples: [400] }),
+    detail: Type.String({ examples: ["field 'title' is required"] }),
+    instance: Type.Optional(Type.String({ description: 'The request path and query.' })),
+    errors: Type.Optional(Type.Array(ref(FieldErrorSchema), { description: 'One entry per invalid value.' })),
+  },
+  {
+    $id: 'Problem',
+    additionalProperties: true,
+    description: 'An RFC 9457 problem detail, sent as `application/problem+json`.',
+  },
+);
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is malformed or a value is invalid; `errors` names each field.',
+  403: 'The key lacks the scope this route needs.',
+  404: 'No such resource.',
+  409: 'The request conflicts with the current state (a taken slug, a resource still in use, a cycle).',
+  413: 'The body is larger than the configured limit.',
+  415: 'The body is not JSON.',
+  422: 'A referenced resource (source_id, category_id, parent_id) does not exist.',
+  500: 'An unexpected failure; details are logged, never sent.',
+  503: 'The database is unavailable; retry later.',
+};
+
+/** Response entries for the errors a route can answer, each a problem+json document. */
+export function problemResponses(...statuses: number[]): Record<number, TSchema> {
+  const responses: Record<number, TSchema> = {};
+  for (const status of [...new Set([400, 500, ...statuses])].sort()) {
+    responses[status] = Type.Ref('Problem', { description: PROBLEM_DESCRIPTIONS[status] ?? 'Error.' });
+  }
+  return responses;
+}
+
+export const IdOrSlugParams = Type.Object(
+  {
+    idOrSlug: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Numeric id or slug.',
+      examples: ['42', 'news-updates'],
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const PageMetaSchema = Type.Object(
+  {
+    limit: Type.Integer({ examples: [20] }),
+    next_cursor: Type.Optional(
+      Type.String({ description: 'Pass as `cursor=` for the next page; absent on the last page.' }),
+    ),
+    page: Type.Optional(Type.Integer({ description: 'The page number, when paging with `page=`.' })),
+    total: Type.Optional(
+      Type.Integer({ description: 'Number of matching items, with `total=exact|estimate`.' }),
+    ),
+    total_is_estimate: Type.Optional(Type.Boolean()),
+  },
+  { $id: 'PageMeta', additionalProperties: false },
+);
+
+export const pagingQuery = {
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page.' }),
+  ),
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: 1000,
+      description: 'Opaque cursor from `meta.next_cursor` of the previous page.',
+    }),
+  ),
+  page: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      description: 'Page number (1-based), for page-number interfaces; cannot be combined with `cursor`.',
+    }),
+  ),
+  total: Type.Optional(
+    Type.Union([Type.Literal('exact'), Type.Literal('estimate'), Type.Literal('none')], {
+      default: 'none',
+      description:
+        'Add `meta.total`: counted exactly, or estimated by the query planner (fast on large tables).',
+    }),
+  ),
+};
+
+export const sharedSchemas = [FieldErrorSchema, ProblemSchema, PageMetaSchema];

@@ -1,0 +1,35 @@
+import { Type } from 'typebox';
+
+/** No control characters (tabs and newlines are allowed only where `multiline`). */
+export const SINGLE_LINE_PATTERN = '^[^\\u0000-\\u001F\\u007F]*$';
+export const MULTILINE_PATTERN = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
+
+export const NON_BLANK_SINGLE_LINE_PATTERN = '^(?=.*\\S)[^\\u0000-\\u001F\\u007F]*$';
+
+export const TEXT_PATTERN_MESSAGES: Record<string, string> = {
+  [SINGLE_LINE_PATTERN]: 'must not contain control characters or line breaks',
+  [MULTILINE_PATTERN]: 'must not contain control characters',
+  [NON_BLANK_SINGLE_LINE_PATTERN]: 'must not be blank or contain control characters or line breaks',
+};
+
+interface PlainTextOptions {
+  maxLength: number;
+  multiline?: boolean;
+  /** Required to hold something other than white space. */
+  nonBlank?: boolean;
+  description?: string;
+  examples?: string[];
+}
+
+export function plainText({ multiline, nonBlank, ...rest }: PlainTextOptions) {
+  const pattern = nonBlank
+    ? NON_BLANK_SINGLE_LINE_PATTERN
+    : multiline
+      ? MULTILINE_PATTERN
+      : SINGLE_LINE_PATTERN;
+  return Type.String({ ...rest, ...(nonBlank ? { minLength: 1 } : {}), pattern });
+}
+
+export function httpUrl(description: string, examples: string[]) {
+  return Type.String({ maxLength: 2000, format: 'uri', pattern: '^https?://', description, examples });
+}

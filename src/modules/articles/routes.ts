@@ -1,0 +1,356 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { Database } from '../../db/types.ts';
+import { setNextLink } from '../../http/links.ts';
+import { invalid, notFound, Problem } from '../../http/problems.ts';
+import { IdOrSlugParams, PageMetaSchema, pagingQuery, problemResponses, ref } from '../../http/schemas.ts';
+import { findCategory, subtreeIds } from '../categories/repository.ts';
+import { findSource } from '../sources/repository.ts';
+import {
+  ARTICLE_COLUMNS,
+  type ArticleColumn,
+  type ArticleFilter,
+  findArticle,
+  listArticles,
+  loadIncludes,
+  neighbors,
+} from './repository.ts';
+import {
+  ARTICLE_INCLUDES,
+  ARTICLE_SORTS,
+  ARTICLE_STATUSES,
+  ArticleCreateSchema,
+  type ArticleInclude,
+  ArticleLinkSchema,
+  ArticleListItemSchema,
+  ArticlePatchSchema,
+  ArticleSchema,
+} from './schemas.ts';
+import { createArticle, deleteArticle, updateArticle } from './service.ts';
+
+const tags = ['articles'];
+const write = { access: { scope: 'content:write' } } as const;
+
+const includeParam = Type.String({
+  maxLength: 200,
+  description: `Comma-separated related objects to embed in each item: ${ARTICLE_INCLUDES.join(', ')}. Loaded in one query per kind.`,
+  examples: ['source,category'],
+});
+
+/** Splits a comma list and checks each entry, naming the first unknown one. */
+function commaList<T extends string>(raw: string | undefined, allowed: readonly T[], param: string): T[] {
+  if (raw === undefined) return [];
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const unknown = items.find((item) => !allowed.includes(item as T));
+  if (unknown !== undefined) {
+    throw invalid([
+      {
+        path: `/${param}`,
+        location: 'query',
+        message: `has unknown entry '${unknown}'; allowed: ${allowed.join(', ')}`,
+      },
+    ]);
+  }
+  return [...new Set(items)] as T[];
+}
+
+async function resolveFilter(
+  db: Kysely<Database>,
+  query: {
+    category?: string;
+    descendants?: boolean;
+    source?: string;
+    tag?: string;
+    lang?: string;
+    status?: (typeof ARTICLE_STATUSES)[number];
+    published_after?: string;
+    published_before?: string;
+  },
+): Promise<ArticleFilter> {
+  const filter: ArticleFilter = {
+    status: query.status && query.status !== 'published' ? query.status : 'public',
+  };
+  if (query.category !== undefined) {
+    const category = await findCategory(db, query.category);
+    if (!category)
+      throw invalid([{ path: '/category', location: 'query', message: `no category '${query.category}'` }]);
+    filter.categoryIds = query.descendants === false ? [category.id] : subtreeIds(category.id);
+  }
+  if (query.source !== undefined) {
+    filter.sourceIds = [];
+    for (const idOrSlug of query.source
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const source = await findSource(db, idOrSlug);
+      if (!source)
+        throw invalid([{ path: '/source', location: 'query', message: `no source '${idOrSlug}'` }]);
+      filter.sourceIds.push(source.id);
+    }
+  }
+  if (query.tag !== undefined) filter.tag = query.tag;
+  if (query.lang !== undefined) filter.lang = query.lang;
+  if (query.published_after !== undefined) filter.publishedAfter = query.published_after;
+  if (query.published_before !== undefined) filter.publishedBefore = query.published_before;
+  return filter;
+}
+
+export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/v1/articles',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        operationId: 'listArticles',
+        summary: 'List articles, latest first',
+        description:
+          'Public readers see published articles whose `published_at` has come. Other statuses need a key with `content:read`.',
+        querystring: Type.Object(
+          {
+            ...pagingQuery,
+            category: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 200,
+                description: 'Category id or slug.',
+                examples: ['news-center'],
+              }),
+            ),
+            descendants: Type.Optional(
+              Type.Boolean({
+                default: true,
+                description: 'With `category`: include articles of its subcategories.',
+              }),
+            ),
+            source: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 1000,
+                description: 'Source id or slug; a comma list matches any.',
+                examples: ['ithome'],
+              }),
+            ),
+            tag: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 50,
+                description: 'Articles with this tag.',
+                examples: ['TPU'],
+              }),
+            ),
+            lang: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 35,
+                description: 'BCP 47 language tag.',
+                examples: ['zh-Hant'],
+              }),
+            ),
+            status: Type.Optional(
+              Type.Enum(ARTICLE_STATUSES, {
+                description:
+                  '`published` (the default) is public; `draft` and `archived` need `content:read`.',
+              }),
+            ),
+            published_after: Type.Optional(
+              Type.String({
+                format: 'date-time',
+                description: 'Published at or after this time.',
+                examples: ['2023-04-01T00:00:00+08:00'],
+              }),
+            ),
+            published_before: Type.Optional(
+              Type.String({
+                format: 'date-time',
+                description: 'Published strictly before this time.',
+                examples: ['2023-05-01T00:00:00+08:00'],
+              }),
+            ),
+            sort: Type.Optional(
+              Type.Enum(ARTICLE_SORTS, {
+                default: '-published_at',
+                description: 'Order; ties break on id so the order is total.',
+              }),
+            ),
+            include: Type.Optional(includeParam),
+            fields: Type.Optional(
+              Type.String({
+                maxLength: 500,
+                description: `Comma-separated article properties to return (id is always returned): ${ARTICLE_COLUMNS.join(', ')}.`,
+                examples: ['id,title,published_at'],
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ data: Type.Array(ref(ArticleListItemSchema)), meta: ref(PageMetaSchema) }),
+          ...problemResponses(403),
+        },
+      },
+    },
+    async (request, reply) => {
+      const {
+        sort = '-published_at',
+        include,
+        fields,
+        limit,
+        cursor,
+        page,
+        total,
+        ...filters
+      } = request.query;
+      if (filters.status && filters.status !== 'published' && !request.hasScope('content:read')) {
+        throw new Problem(
+          403,
+          'forbidden',
+          'Forbidden',
+          'Listing unpublished articles needs a key with content:read.',
+        );
+      }
+      const includes = new Set<ArticleInclude>(commaList(include, ARTICLE_INCLUDES, 'include'));
+      const requested =
+        fields === undefined ? [...ARTICLE_COLUMNS] : commaList(fields, ARTICLE_COLUMNS, 'fields');
+      const columns = new Set<ArticleColumn>(['id', ...requested]);
+      if (includes.has('source')) columns.add('source_id');
+      if (includes.has('category') || includes.has('breadcrumbs')) columns.add('category_id');
+
+      const filter = await resolveFilter(app.db, filters);
+      const result = await listArticles(app.db, filter, sort, [...columns], { limit, cursor, page, total });
+      const related = includes.size ? await loadIncludes(app.db, result.rows, includes) : [];
+      const keep = new Set<string>(['id', ...requested]);
+      const data = result.rows.map((row, i) => {
+        const item: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(row)) if (keep.has(key)) item[key] = value;
+        return { ...item, ...related[i] } as typeof row;
+      });
+      setNextLink(request, reply, app.config.publicBaseUrl, result.next);
+      return { data, meta: result.meta };
+    },
+  );
+
+  app.get(
+    '/v1/articles/:idOrSlug',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        operationId: 'getArticle',
+        summary: 'Get a public article by id or slug',
+        params: IdOrSlugParams,
+        querystring: Type.Object({ include: Type.Optional(includeParam) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ data: ref(ArticleSchema) }), ...problemResponses(404) },
+      },
+    },
+    async (request) => {
+      const includes = new Set<ArticleInclude>(commaList(request.query.include, ARTICLE_INCLUDES, 'include'));
+      const article = await findArticle(app.db, request.params.idOrSlug, 'public');
+      if (!article) throw notFound('article', request.params.idOrSlug);
+      const [related] = includes.size ? await loadIncludes(app.db, [article], includes) : [];
+      return { data: { ...article, ...related } };
+    },
+  );
+
+  app.get(
+    '/v1/articles/:idOrSlug/neighbors',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        operationId: 'getArticleNeighbors',
+        summary: 'The previous and next public article in the same category (上一篇 / 下一篇)',
+        description:
+          '`previous` was published just before this article, `next` just after; `null` at either end.',
+        params: IdOrSlugParams,
+        response: {
+          200: Type.Object({
+            data: Type.Object(
+              {
+                previous: Type.Union([ref(ArticleLinkSchema), Type.Null()]),
+                next: Type.Union([ref(ArticleLinkSchema), Type.Null()]),
+              },
+              { additionalProperties: false },
+            ),
+          }),
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const article = await findArticle(app.db, request.params.idOrSlug, 'public');
+      if (!article) throw notFound('article', request.params.idOrSlug);
+      return { data: await neighbors(app.db, article) };
+    },
+  );
+
+  app.post(
+    '/v1/articles',
+    {
+      config: write,
+      schema: {
+        tags,
+        operationId: 'createArticle',
+        summary: 'Create an article',
+        description:
+          '`body_html` is sanitised; `body_text` and (when omitted) `summary` are derived from it.',
+        body: ref(ArticleCreateSchema),
+        response: {
+          201: Type.Object({ data: ref(ArticleSchema) }),
+          ...problemResponses(403, 409, 413, 415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const article = await createArticle(app.db, request.body);
+      reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/articles/${article.id}`);
+      return { data: article };
+    },
+  );
+
+  app.patch(
+    '/v1/articles/:idOrSlug',
+    {
+      config: write,
+      schema: {
+        tags,
+        operationId: 'updateArticle',
+        summary: 'Update an article (JSON Merge Patch)',
+        params: IdOrSlugParams,
+        body: ref(ArticlePatchSchema),
+        response: {
+          200: Type.Object({ data: ref(ArticleSchema) }),
+          ...problemResponses(403, 404, 409, 413, 415, 422),
+        },
+      },
+    },
+    async (request) => {
+      const article = await updateArticle(app.db, request.params.idOrSlug, request.body);
+      if (!article) throw notFound('article', request.params.idOrSlug);
+      return { data: article };
+    },
+  );
+
+  app.delete(
+    '/v1/articles/:idOrSlug',
+    {
+      config: write,
+      schema: {
+        tags,
+        operationId: 'deleteArticle',
+        summary: 'Delete an article',
+        params: IdOrSlugParams,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(403, 404) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await deleteArticle(app.db, request.params.idOrSlug)))
+        throw notFound('article', request.params.idOrSlug);
+      return reply.code(204).send(null);
+    },
+  );
+};

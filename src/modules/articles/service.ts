@@ -1,0 +1,102 @@
+import type { Kysely } from 'kysely';
+import type { ArticleRow, ArticleUpdate, Database } from '../../db/types.ts';
+import { idOrSlugFilter, withSlug } from '../slugs.ts';
+import { htmlToPlainText, sanitizeArticleHtml, summarise } from './html.ts';
+import { ARTICLE_COLUMNS } from './repository.ts';
+import type { ArticleCreate, ArticlePatch } from './schemas.ts';
+
+const uniqueTags = (tags: string[]) => [...new Set(tags.map((tag) => tag.trim()))];
+
+/** Body-derived fields: the stored HTML is always the sanitised one, and the text follows it. */
+function bodyFields(html: string) {
+  const body_html = sanitizeArticleHtml(html);
+  return { body_html, body_text: htmlToPlainText(body_html) };
+}
+
+export async function createArticle(db: Kysely<Database>, input: ArticleCreate): Promise<ArticleRow> {
+  const body = bodyFields(input.body_html ?? '');
+  const status = input.status ?? 'draft';
+  const values = {
+    title: input.title.trim(),
+    summary: input.summary?.trim() || summarise(body.body_text),
+    ...body,
+    cover_image: input.cover_image ? JSON.stringify(input.cover_image) : null,
+    author: input.author?.trim() ?? '',
+    lang: input.lang ?? 'zh-Hans',
+    tags: uniqueTags(input.tags ?? []),
+    status,
+    published_at: input.published_at ?? (status === 'published' ? new Date().toISOString() : null),
+    source_id: input.source_id ?? null,
+    source_url: input.source_url ?? null,
+    category_id: input.category_id ?? null,
+  };
+  return withSlug(db, 'articles', input.slug, values.title, (slug) =>
+    db
+      .insertInto('articles')
+      .values({ ...values, slug })
+      .returning(ARTICLE_COLUMNS)
+      .executeTakeFirstOrThrow(),
+  );
+}
+
+function changesFor(current: ArticleRow, patch: ArticlePatch): ArticleUpdate {
+  const changes: ArticleUpdate = {};
+  if (patch.slug !== undefined) changes.slug = patch.slug;
+  if (patch.title !== undefined) changes.title = patch.title.trim();
+  if (patch.author !== undefined) changes.author = patch.author.trim();
+  if (patch.lang !== undefined) changes.lang = patch.lang;
+  if (patch.tags !== undefined) changes.tags = uniqueTags(patch.tags);
+  if (patch.status !== undefined) changes.status = patch.status;
+  if (patch.published_at !== undefined) changes.published_at = patch.published_at;
+  if (patch.source_id !== undefined) changes.source_id = patch.source_id;
+  if (patch.source_url !== undefined) changes.source_url = patch.source_url;
+  if (patch.category_id !== undefined) changes.category_id = patch.category_id;
+  if (patch.cover_image !== undefined)
+    changes.cover_image = patch.cover_image ? JSON.stringify(patch.cover_image) : null;
+  if (patch.body_html !== undefined) Object.assign(changes, bodyFields(patch.body_html));
+  if (patch.summary !== undefined) {
+    changes.summary = patch.summary.trim() || summarise(changes.body_text ?? current.body_text);
+  } else if (changes.body_text !== undefined && current.summary === summarise(current.body_text)) {
+    // The summary was derived from the old body, so it follows the new one.
+    changes.summary = summarise(changes.body_text);
+  }
+  const publishing = (changes.status ?? current.status) === 'published';
+  if (
+    publishing &&
+    (changes.published_at === undefined ? current.published_at : changes.published_at) === null
+  ) {
+    changes.published_at = new Date().toISOString();
+  }
+  return changes;
+}
+
+export async function updateArticle(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  patch: ArticlePatch,
+): Promise<ArticleRow | undefined> {
+  const { column, value } = idOrSlugFilter(idOrSlug);
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('articles')
+      .select(ARTICLE_COLUMNS)
+      .where(column, '=', value)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    const changes = changesFor(current, patch);
+    if (Object.keys(changes).length === 0) return current;
+    return trx
+      .updateTable('articles')
+      .set(changes)
+      .where('id', '=', current.id)
+      .returning(ARTICLE_COLUMNS)
+      .executeTakeFirstOrThrow();
+  });
+}
+
+export async function deleteArticle(db: Kysely<Database>, idOrSlug: string): Promise<boolean> {
+  const { column, value } = idOrSlugFilter(idOrSlug);
+  const result = await db.deleteFrom('articles').where(column, '=', value).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import { Type } from 'typebox';
+import { problemResponses } from '../../http/schemas.ts';
+
+const HealthSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+    engine: Type.Optional(Type.Union([Type.Literal('server'), Type.Literal('embedded')])),
+  },
+  { additionalProperties: false },
+);
+
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/health/live',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['health'],
+        operationId: 'live',
+        summary: 'Liveness: the process is up (does not touch the database)',
+        response: { 200: HealthSchema },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['health'],
+        operationId: 'ready',
+        summary: 'Readiness: the database answers',
+        response: { 200: HealthSchema, 503: HealthSchema, ...problemResponses() },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await sql`select 1`.execute(app.db);
+        return { status: 'ok' as const, engine: app.dbEngine };
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness check failed');
+        return reply
+          .code(503)
+          .header('retry-after', '5')
+          .send({ status: 'unavailable' as const, engine: app.dbEngine });
+      }
+    },
+  );
+};

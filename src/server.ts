@@ -1,0 +1,47 @@
+import { isEmpty, seedDemoContent } from '../db/seeds/demo.ts';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { openDatabase } from './db/database.ts';
+import { engineFor } from './db/engine.ts';
+import { migrateToLatest } from './db/migrator.ts';
+
+async function main() {
+  const config = loadConfig();
+  const engine = engineFor(config);
+  const database = await openDatabase(engine);
+  await migrateToLatest(database.db);
+  const app = await buildApp({ config, database, logger: { level: config.logLevel } });
+
+  if (engine.kind === 'embedded' && config.seedDemoContent && (await isEmpty(database.db))) {
+    const added = await seedDemoContent(database.db);
+    app.log.info(added, 'seeded demo content into the new embedded database');
+  }
+
+  let closing = false;
+  const close = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void close('SIGTERM'));
+  process.on('SIGINT', () => void close('SIGINT'));
+
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info(
+    { engine: engine.kind, ...(engine.kind === 'embedded' ? { dataDir: engine.dataDir } : {}) },
+    `Newsdesk is up: ${config.publicBaseUrl}/v1/articles, docs at ${config.publicBaseUrl}/docs`,
+  );
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});
