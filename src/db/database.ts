@@ -11,8 +11,8 @@ const INT8_OID = 20;
 
 export type EngineOptions =
   | { kind: 'server'; url: string; poolMax?: number }
-  /** `dataDir: null` keeps the embedded database in memory (tests). */
-  | { kind: 'embedded'; dataDir: string | null };
+  /** `dataDir: null` keeps the embedded database in memory, optionally starting from a dumped one (tests). */
+  | { kind: 'embedded'; dataDir: string | null; loadDataDir?: Blob };
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -48,7 +48,10 @@ export async function openDatabase(
 
   const unlock = engine.dataDir ? lockDataDir(engine.dataDir) : () => {};
   try {
-    const pglite = new PGlite(engine.dataDir ?? undefined);
+    const pglite = new PGlite({
+      ...(engine.dataDir ? { dataDir: engine.dataDir } : {}),
+      ...(engine.loadDataDir ? { loadDataDir: engine.loadDataDir } : {}),
+    });
     await pglite.waitReady;
     // PGlite 0.4 drops the `parsers` constructor option while it starts, so they are set once it is ready.
     Object.assign((pglite as unknown as { parsers: Record<number, unknown> }).parsers, {
