@@ -1,15 +1,17 @@
+import { createRequire } from 'node:module';
 import fastifyEtag from '@fastify/etag';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import type { Database } from './db/types.ts';
 import { accessControl } from './http/access.ts';
 import { errorHandler } from './http/error-handler.ts';
-import { sharedSchemas } from './http/schemas.ts';
+import { problemResponses, sharedSchemas } from './http/schemas.ts';
 import { textGuard } from './http/text-guard.ts';
 import { articleRoutes } from './modules/articles/routes.ts';
 import { articleSchemas } from './modules/articles/schemas.ts';
@@ -39,10 +41,37 @@ const DESCRIPTION = `Newsdesk serves a news site's articles, sources and categor
 - Errors are \`application/problem+json\` (RFC 9457); validation errors name each field in \`errors\`.
 - Reads of published content are public. Writes are open until API keys arrive (see the README).`;
 
+type ValidatorFactory = NonNullable<
+  NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
+>['buildValidator'];
+
+/** Fastify's own Ajv compiler factory, resolved through fastify so it is the very copy fastify uses. */
+const fastifyAjvCompiler = createRequire(createRequire(import.meta.url).resolve('fastify'))(
+  '@fastify/ajv-compiler',
+) as () => NonNullable<ValidatorFactory>;
+
+/**
+ * Query strings and path segments are text, so they are coerced to the schema's types (`limit=5`).
+ * A JSON body already carries types: coercing there would turn `"title": 123` into "123", `"tags": "x"`
+ * into ["x"] and `""` into null, hiding client bugs. Bodies are validated strictly.
+ */
+function strictBodyValidator(): NonNullable<ValidatorFactory> {
+  const build = fastifyAjvCompiler();
+  return (externalSchemas, options = {}) => {
+    const coercing = build(externalSchemas, options);
+    const strict = build(externalSchemas, {
+      ...options,
+      customOptions: { ...options.customOptions, coerceTypes: false },
+    } as typeof options);
+    return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
+  };
+}
+
 export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: 1024 * 1024,
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
@@ -51,6 +80,8 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   app.decorate('db', database.db);
   app.decorate('dbEngine', database.engine);
   app.decorate('config', config);
+  // Bodies are JSON only: a text/plain body is a 415, not a string that fails validation with a 400.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(
     'application/merge-patch+json',
     { parseAs: 'string' },
@@ -60,6 +91,7 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   await app.register(errorHandler);
   await app.register(textGuard);
   await app.register(fastifyEtag);
+  await app.register(accessControl);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -69,7 +101,7 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
         description: DESCRIPTION,
         license: { name: 'MIT', identifier: 'MIT' },
       },
-      servers: [{ url: config.publicBaseUrl }],
+      servers: [{ url: '/', description: 'This Newsdesk instance' }],
       tags: [
         { name: 'articles', description: 'News articles.' },
         { name: 'sources', description: 'Where articles come from.' },
@@ -82,7 +114,6 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(accessControl);
 
   for (const schema of [...sharedSchemas, ...sourceSchemas, ...categorySchemas, ...articleSchemas]) {
     app.addSchema(schema);
@@ -92,7 +123,15 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
     '/openapi.json',
     {
       config: { access: 'public' },
-      schema: { hide: true },
+      schema: {
+        tags: ['health'],
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI 3.1 document',
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'The OpenAPI document.' }),
+          ...problemResponses(),
+        },
+      },
     },
     async () => app.swagger(),
   );

@@ -35,11 +35,18 @@ export const accessControl = fp(
     });
     app.addHook('onRoute', (route) => {
       if (route.url.startsWith(DOCUMENTATION_PREFIX)) return;
-      if (!route.config?.access) {
+      const access = route.config?.access;
+      if (!access) {
         throw new Error(
           `Route ${route.method} ${route.url} does not declare config.access; refusing to start.`,
         );
       }
+      // The OpenAPI document states each route's access, from the same declaration that enforces it.
+      route.schema ??= {};
+      Object.assign(route.schema, {
+        security: [],
+        'x-newsdesk-access': access === 'public' ? 'public' : access.scope,
+      });
     });
     app.addHook('onRequest', async (request) => {
       const access = request.routeOptions.config.access;

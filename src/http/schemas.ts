@@ -53,7 +53,10 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 export function problemResponses(...statuses: number[]): Record<number, TSchema> {
   const responses: Record<number, TSchema> = {};
   for (const status of [...new Set([400, 500, ...statuses])].sort()) {
-    responses[status] = Type.Ref('Problem', { description: PROBLEM_DESCRIPTIONS[status] ?? 'Error.' });
+    responses[status] = {
+      description: PROBLEM_DESCRIPTIONS[status] ?? 'Error.',
+      content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+    } as unknown as TSchema;
   }
   return responses;
 }

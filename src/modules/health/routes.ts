@@ -20,7 +20,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['health'],
         operationId: 'live',
         summary: 'Liveness: the process is up (does not touch the database)',
-        response: { 200: HealthSchema },
+        response: { 200: HealthSchema, ...problemResponses() },
       },
     },
     async () => ({ status: 'ok' as const }),
