@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import fastifyEtag from '@fastify/etag';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -13,6 +12,7 @@ import { accessControl } from './http/access.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { problemResponses, sharedSchemas } from './http/schemas.ts';
 import { textGuard } from './http/text-guard.ts';
+import { strictBodyValidator } from './http/validation.ts';
 import { articleRoutes } from './modules/articles/routes.ts';
 import { articleSchemas } from './modules/articles/schemas.ts';
 import { categoryRoutes } from './modules/categories/routes.ts';
@@ -40,32 +40,6 @@ const DESCRIPTION = `Newsdesk serves a news site's articles, sources and categor
 - Lists are paged by cursor (\`meta.next_cursor\`, \`Link: rel="next"\`) or by \`page=\`.
 - Errors are \`application/problem+json\` (RFC 9457); validation errors name each field in \`errors\`.
 - Reads of published content are public. Writes are open until API keys arrive (see the README).`;
-
-type ValidatorFactory = NonNullable<
-  NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
->['buildValidator'];
-
-/** Fastify's own Ajv compiler factory, resolved through fastify so it is the very copy fastify uses. */
-const fastifyAjvCompiler = createRequire(createRequire(import.meta.url).resolve('fastify'))(
-  '@fastify/ajv-compiler',
-) as () => NonNullable<ValidatorFactory>;
-
-/**
- * Query strings and path segments are text, so they are coerced to the schema's types (`limit=5`).
- * A JSON body already carries types: coercing there would turn `"title": 123` into "123", `"tags": "x"`
- * into ["x"] and `""` into null, hiding client bugs. Bodies are validated strictly.
- */
-function strictBodyValidator(): NonNullable<ValidatorFactory> {
-  const build = fastifyAjvCompiler();
-  return (externalSchemas, options = {}) => {
-    const coercing = build(externalSchemas, options);
-    const strict = build(externalSchemas, {
-      ...options,
-      customOptions: { ...options.customOptions, coerceTypes: false },
-    } as typeof options);
-    return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
-  };
-}
 
 export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { envSchema } from 'env-schema';
 import { type Static, Type } from 'typebox';
 
@@ -43,15 +45,28 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** Settings from `.env` in the working directory; the real environment wins over them. */
+function readDotEnv(): Record<string, string> {
+  try {
+    return parseEnv(readFileSync('.env', 'utf8')) as Record<string, string>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+}
+
 /** Reads settings from the environment (and `.env`), failing with one line that names the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const merged = env === process.env ? { ...readDotEnv(), ...env } : env;
+  // An empty variable (`DATABASE_URL=` in a .env file) means "not set".
+  const data = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== ''));
   let settings: Settings;
   try {
     settings = envSchema<Settings>({
       schema: settingsSchema,
-      data: env,
+      data,
       env: false,
-      dotenv: env === process.env,
+      dotenv: false,
     });
   } catch (error) {
     const message = (error as Error).message.replace(/(^|, )env\//g, '$1');

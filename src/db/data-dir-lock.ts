@@ -28,7 +28,7 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isRunning(holder)) {
+      if (Number.isInteger(holder) && isRunning(holder)) {
         throw new DataDirLockedError(
           `The embedded database in ${dataDir} is in use by process ${holder}; stop it or set NEWSDESK_DATA_DIR to another folder.`,
         );

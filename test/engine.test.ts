@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { migrateDown, migrateToLatest } from '../src/db/migrator.ts';
+import { accessControl } from '../src/http/access.ts';
+import { startTestApp, type TestContext } from './helpers.ts';
+
+let ctx: TestContext;
+before(async () => {
+  ctx = await startTestApp();
+});
+after(() => ctx.close());
+
+const tables = async () =>
+  (
+    await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = 'public' and table_name in ('articles', 'sources', 'categories')
+    `.execute(ctx.database.db)
+  ).rows
+    .map((row) => row.table_name)
+    .sort();
+
+describe('migrations', () => {
+  test('every migration has a working down, and up again restores the schema', async () => {
+    assert.deepEqual(await tables(), ['articles', 'categories', 'sources']);
+    let results: string[] = [];
+    do {
+      results = await migrateDown(ctx.database.db);
+    } while (results.length > 0);
+    assert.deepEqual(await tables(), []);
+    await migrateToLatest(ctx.database.db);
+    assert.deepEqual(await tables(), ['articles', 'categories', 'sources']);
+    const created = await ctx.request({
+      method: 'POST',
+      url: '/v1/sources',
+      payload: { name: 'After re-migration' },
+    });
+    assert.equal(created.statusCode, 201);
+  });
+
+  test('the database refuses what the API would refuse, even when the code forgets', async () => {
+    const db = ctx.database.db;
+    await assert.rejects(
+      db.insertInto('articles').values({ slug: 'blank-title', title: '  ' }).execute(),
+      /articles_title_check/,
+    );
+    await assert.rejects(
+      db
+        .insertInto('articles')
+        .values({ slug: 'bad-status', title: 'x', status: 'live' as never })
+        .execute(),
+      /articles_status_check/,
+    );
+    await assert.rejects(
+      db
+        .insertInto('articles')
+        .values({ slug: 'no-date', title: 'x', status: 'published', published_at: null })
+        .execute(),
+      /articles_published_has_date/,
+    );
+    await assert.rejects(
+      db.insertInto('articles').values({ slug: '12345', title: 'x' }).execute(),
+      /articles_slug_check/,
+    );
+  });
+});
+
+describe('the embedded engine', () => {
+  test('a data folder is locked by one process at a time, and a dead holder’s lock is taken over', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'newsdesk-lock-'));
+    try {
+      writeFileSync(join(dataDir, 'newsdesk.lock'), '999999999'); // left by a process that no longer runs
+      const first = await openDatabase({ kind: 'embedded', dataDir });
+      await assert.rejects(openDatabase({ kind: 'embedded', dataDir }), DataDirLockedError);
+      await first.close();
+      const again = await openDatabase({ kind: 'embedded', dataDir });
+      await again.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('configuration', () => {
+  test('an invalid setting is refused with a message naming the variable', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty' }),
+      (error: Error) => error instanceof ConfigError && /PORT/.test(error.message),
+    );
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+    assert.equal(loadConfig({ PORT: '8080' }).port, 8080);
+  });
+
+  test('npm start with a bad setting stops with one clear line', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { ...process.env, PORT: 'eighty', DATABASE_URL: '' },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr.trim(), 'Invalid configuration: PORT must be integer');
+  });
+
+  test('a route that does not declare its access refuses to boot', async () => {
+    const app = Fastify();
+    await app.register(accessControl);
+    app.register(async (routes) => {
+      routes.get('/v1/secret', async () => 'open?');
+    });
+    await assert.rejects(async () => app.ready(), /GET \/v1\/secret does not declare config\.access/);
+  });
+});
