@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 /** Generates what an integrator would: TypeScript types from the committed OpenAPI document. */
@@ -9,6 +9,7 @@ export async function openapiTypes(document: string): Promise<string> {
 
 const target = new URL('../test/integrator/schema.d.ts', import.meta.url);
 if (import.meta.url === `file://${process.argv[1]}`) {
+  mkdirSync(new URL('.', target), { recursive: true });
   writeFileSync(
     target,
     await openapiTypes(readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8')),
