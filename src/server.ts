@@ -5,6 +5,7 @@ import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { openDatabase } from './db/database.ts';
 import { engineFor } from './db/engine.ts';
 import { migrateToLatest } from './db/migrator.ts';
+import { reindexArticles } from './modules/search/reindex.ts';
 
 async function main() {
   const config = loadConfig();
@@ -12,6 +13,9 @@ async function main() {
   const database = await openDatabase(engine);
   await migrateToLatest(database.db);
   const app = await buildApp({ config, database, logger: { level: config.logLevel } });
+  const reindexed = await reindexArticles(database.db);
+  if (reindexed > 0)
+    app.log.info({ articles: reindexed }, 'rebuilt the search index for articles from an older tokeniser');
 
   if (engine.kind === 'embedded' && config.seedDemoContent && (await isEmpty(database.db))) {
     const added = await seedDemoContent(database.db);

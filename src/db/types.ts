@@ -55,6 +55,9 @@ export interface ArticlesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   revision: Revision;
+  /** tsvector literal built by the application's tokeniser; never sent to clients. */
+  search_vector: ColumnType<string | null, string | undefined, string>;
+  search_version: ColumnType<number, number | undefined, number>;
 }
 
 export interface Database {
@@ -65,6 +68,7 @@ export interface Database {
 
 export type SourceRow = Selectable<SourcesTable>;
 export type CategoryRow = Selectable<CategoriesTable>;
-export type ArticleRow = Selectable<ArticlesTable>;
+/** An article as the API sees it: without the search index columns. */
+export type ArticleRow = Omit<Selectable<ArticlesTable>, 'search_vector' | 'search_version'>;
 export type NewArticle = Insertable<ArticlesTable>;
 export type ArticleUpdate = Updateable<ArticlesTable>;

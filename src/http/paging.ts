@@ -2,7 +2,7 @@ import { CompiledQuery, type Kysely, type RawBuilder, type SelectQueryBuilder, s
 import { type CursorValues, decodeCursor, encodeCursor } from './cursor.ts';
 import { invalid } from './problems.ts';
 
-export type KeyKind = 'timestamp' | 'text' | 'integer';
+export type KeyKind = 'timestamp' | 'text' | 'integer' | 'real';
 
 export interface SortKey {
   /** SQL expression of the sort key (a column, or an expression an index serves). */
@@ -21,6 +21,10 @@ export interface SortSpec {
 }
 
 export interface PageRequest {
+  /** Rows that `total=` counts, when they differ from the paged ones (e.g. a capped candidate set). */
+  counted?: SelectQueryBuilder<any, any, any>;
+  /** Count at most this many rows exactly; beyond it the total is reported as an estimate. */
+  countCap?: number;
   limit?: number;
   cursor?: string;
   page?: number;
@@ -48,12 +52,14 @@ function checkKey(value: CursorValues[number], kind: KeyKind): boolean {
   if (value === null) return true;
   if (kind === 'timestamp') return typeof value === 'string' && TIMESTAMP.test(value);
   if (kind === 'integer') return Number.isSafeInteger(value);
+  if (kind === 'real') return typeof value === 'number' && Number.isFinite(value);
   return typeof value === 'string';
 }
 
 function castKey(value: CursorValues[number], kind: KeyKind): RawBuilder<unknown> {
   if (kind === 'timestamp') return sql`cast(${value} as timestamptz)`;
   if (kind === 'integer') return sql`cast(${value} as integer)`;
+  if (kind === 'real') return sql`cast(${value} as real)`;
   return sql`cast(${value} as text)`;
 }
 
@@ -96,7 +102,7 @@ export async function paginate<Row extends { id: number }>(
 
   const [fetched, total] = await Promise.all([
     query.execute(),
-    countTotal(db, filtered, request.total ?? 'none'),
+    countTotal(db, request.counted ?? filtered, request.total ?? 'none', request.countCap),
   ]);
   const rows = fetched.slice(0, limit) as Row[];
   const meta: PageMeta = { limit };
@@ -119,8 +125,22 @@ async function countTotal(
   db: Kysely<any>,
   filtered: SelectQueryBuilder<any, any, any>,
   mode: 'exact' | 'estimate' | 'none',
+  cap: number | undefined,
 ): Promise<Pick<PageMeta, 'total' | 'total_is_estimate'> | undefined> {
   if (mode === 'none') return undefined;
+  if (mode === 'exact' && cap !== undefined) {
+    const capped = filtered
+      .select(sql`1`.as('one'))
+      .limit(cap + 1)
+      .as('capped');
+    const row = await db
+      .selectFrom(capped)
+      .select(sql<number>`count(*)::int`.as('total'))
+      .executeTakeFirstOrThrow();
+    return row.total > cap
+      ? { total: cap, total_is_estimate: true }
+      : { total: row.total, total_is_estimate: false };
+  }
   if (mode === 'exact') {
     const row = await filtered.select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow();
     return { total: row.total, total_is_estimate: false };

@@ -47,6 +47,8 @@ export interface ArticleFilter {
   lang?: string;
   publishedAfter?: string;
   publishedBefore?: string;
+  /** A tsquery literal from the search tokeniser. */
+  search?: string;
 }
 
 type ArticleQuery = SelectQueryBuilder<Database, 'articles', object>;
@@ -72,6 +74,9 @@ export function applyArticleFilter(query: ArticleQuery, filter: ArticleFilter): 
   }
   if (filter.publishedBefore !== undefined) {
     q = q.where('articles.published_at', '<', sql<string>`cast(${filter.publishedBefore} as timestamptz)`);
+  }
+  if (filter.search !== undefined) {
+    q = q.where(sql<boolean>`articles.search_vector @@ cast(${filter.search} as tsquery)`);
   }
   return q;
 }
@@ -117,6 +122,62 @@ function sortSpec(sort: ArticleSort, onlyPublished: boolean): SortSpec {
 
 export type ListedArticle = Partial<ArticleRow> & { id: number; sort_key?: unknown };
 
+/** Relevance is ranked over the newest matches only: ranking every match of a common term costs seconds. */
+export const RELEVANCE_CANDIDATES = 1000;
+/** Searches count exactly up to this many matches; beyond, the total is given as an estimate. */
+export const SEARCH_COUNT_CAP = 10000;
+
+/**
+ * A title match outranks any number of matches elsewhere; within each tier, ts_rank (normalised to 0..1)
+ * orders, then recency.
+ */
+function relevance(search: string) {
+  const query = sql`cast(${search} as tsquery)`;
+  return sql<number>`(
+    (case when ts_filter(articles.search_vector, '{a}') @@ ${query} then 2 else 0 end)
+    + ts_rank('{0.1, 0.2, 0.4, 1.0}', articles.search_vector, ${query}, 32)
+  )::real`;
+}
+
+function relevanceSpec(): SortSpec {
+  return {
+    name: 'relevance',
+    direction: 'desc',
+    keys: [
+      { expression: sql`articles.relevance`, field: 'relevance', kind: 'real' },
+      { expression: sql`articles.published_at`, field: 'sort_published_at', kind: 'timestamp' },
+    ],
+    idExpression: articleId,
+  };
+}
+
+async function listByRelevance(
+  db: Kysely<Database>,
+  filter: ArticleFilter & { search: string },
+  columns: readonly ArticleColumn[],
+  page: PageRequest,
+) {
+  const matching = applyArticleFilter(db.selectFrom('articles'), filter);
+  const candidates = matching
+    .select(ARTICLE_COLUMNS.map((column) => `articles.${column}` as const))
+    .select(relevance(filter.search).as('relevance'))
+    .orderBy('articles.published_at', 'desc')
+    .orderBy('articles.id', 'desc')
+    .limit(RELEVANCE_CANDIDATES)
+    .as('articles');
+  const ranked = db.selectFrom(candidates) as unknown as SelectQueryBuilder<Database, 'articles', object>;
+  return paginate<ListedArticle>(
+    db,
+    ranked,
+    (query) =>
+      query
+        .select(columns.map((column) => sql.ref(`articles.${column}`).as(column)))
+        .select(['articles.relevance', sql`articles.published_at`.as('sort_published_at')]),
+    relevanceSpec(),
+    { ...page, counted: matching, countCap: SEARCH_COUNT_CAP },
+  );
+}
+
 export async function listArticles(
   db: Kysely<Database>,
   filter: ArticleFilter,
@@ -124,6 +185,10 @@ export async function listArticles(
   columns: readonly ArticleColumn[],
   page: PageRequest,
 ) {
+  if (sort === 'relevance') {
+    if (filter.search === undefined) throw new Error('relevance needs a search');
+    return listByRelevance(db, { ...filter, search: filter.search }, columns, page);
+  }
   const spec = sortSpec(sort, filter.status === 'public' || filter.status === 'published');
   const sortKey = spec.keys[0]?.expression ?? articleId;
   const filtered = applyArticleFilter(db.selectFrom('articles'), filter);
@@ -139,7 +204,7 @@ export async function listArticles(
         ListedArticle
       >,
     spec,
-    page,
+    { ...page, ...(filter.search !== undefined ? { countCap: SEARCH_COUNT_CAP } : {}) },
   );
 }
 

@@ -6,6 +6,8 @@ import { setNextLink } from '../../http/links.ts';
 import { invalid, notFound, Problem } from '../../http/problems.ts';
 import { IdOrSlugParams, PageMetaSchema, pagingQuery, problemResponses, ref } from '../../http/schemas.ts';
 import { findCategory, subtreeIds } from '../categories/repository.ts';
+import { highlight } from '../search/highlight.ts';
+import { parseQuery } from '../search/tokenizer.ts';
 import { findSource } from '../sources/repository.ts';
 import {
   ARTICLE_COLUMNS,
@@ -113,6 +115,15 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object(
           {
             ...pagingQuery,
+            q: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 200,
+                description:
+                  'Full-text search in title, summary and body. Chinese needs no spaces (超级计算机, 计算, 计) and finds simplified and traditional alike; English is case-insensitive and word-based. Terms are AND-ed; "quoted words" match as a phrase. Sorts by relevance unless `sort` says otherwise; each item gets a `highlight`.',
+                examples: ['超级计算机', '谷歌 TPU'],
+              }),
+            ),
             category: Type.Optional(
               Type.String({
                 minLength: 1,
@@ -173,8 +184,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ),
             sort: Type.Optional(
               Type.Enum(ARTICLE_SORTS, {
-                default: '-published_at',
-                description: 'Order; ties break on id so the order is total.',
+                description:
+                  'Order; ties break on id so the order is total. Default: `relevance` with `q` (ranked over the 1,000 newest matches), else `-published_at`.',
               }),
             ),
             include: Type.Optional(includeParam),
@@ -196,7 +207,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const {
-        sort = '-published_at',
+        q,
+        sort = q === undefined ? '-published_at' : 'relevance',
         include,
         fields,
         limit,
@@ -213,20 +225,30 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Listing unpublished articles needs a key with content:read.',
         );
       }
+      const search = q === undefined ? undefined : parseQuery(q);
+      if (q !== undefined && !search) {
+        throw invalid([{ path: '/q', location: 'query', message: 'has no letters or digits to search for' }]);
+      }
+      if (sort === 'relevance' && !search) {
+        throw invalid([{ path: '/sort', location: 'query', message: 'relevance needs a search (q=)' }]);
+      }
       const includes = new Set<ArticleInclude>(commaList(include, ARTICLE_INCLUDES, 'include'));
       const requested =
         fields === undefined ? [...ARTICLE_COLUMNS] : commaList(fields, ARTICLE_COLUMNS, 'fields');
       const columns = new Set<ArticleColumn>(['id', ...requested]);
       if (includes.has('source')) columns.add('source_id');
       if (includes.has('category') || includes.has('breadcrumbs')) columns.add('category_id');
+      if (search) for (const column of ['title', 'summary', 'body_text'] as const) columns.add(column);
 
       const filter = await resolveFilter(app.db, filters);
+      if (search) filter.search = search.tsquery;
       const result = await listArticles(app.db, filter, sort, [...columns], { limit, cursor, page, total });
       const related = includes.size ? await loadIncludes(app.db, result.rows, includes) : [];
       const keep = new Set<string>(['id', ...requested]);
       const data = result.rows.map((row, i) => {
         const item: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(row)) if (keep.has(key)) item[key] = value;
+        if (search) item.highlight = highlight(row, search.terms);
         return { ...item, ...related[i] } as typeof row;
       });
       setNextLink(request, reply, app.config.publicBaseUrl, result.next);

@@ -6,7 +6,7 @@ import { slugSchema } from '../slugs.ts';
 import { SourceSchema } from '../sources/schemas.ts';
 
 export const ARTICLE_STATUSES = ['draft', 'published', 'archived'] as const;
-export const ARTICLE_SORTS = ['-published_at', 'published_at', '-updated_at', 'title'] as const;
+export const ARTICLE_SORTS = ['-published_at', 'published_at', '-updated_at', 'title', 'relevance'] as const;
 export const ARTICLE_INCLUDES = ['source', 'category', 'breadcrumbs'] as const;
 
 const nullable = <T extends TSchema>(schema: T, options: Record<string, unknown> = {}) =>
@@ -64,7 +64,17 @@ export const ArticleSchema = Type.Object(articleProperties, {
 });
 
 export const ArticleListItemSchema = Type.Object(
-  { ...Type.Partial(Type.Object(articleProperties)).properties, id: articleProperties.id },
+  {
+    ...Type.Partial(Type.Object(articleProperties)).properties,
+    id: articleProperties.id,
+    highlight: Type.Optional(
+      Type.String({
+        description:
+          'With `q=`: a short plain-text snippet of the best-matching field (title, summary, then body) with the matched terms in `<mark>`; all other text is HTML-escaped.',
+        examples: ['谷歌公布 TPU v4 <mark>超级计算机</mark>细节'],
+      }),
+    ),
+  },
   {
     $id: 'ArticleListItem',
     additionalProperties: false,

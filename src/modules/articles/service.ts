@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ArticleRow, ArticleUpdate, Database } from '../../db/types.ts';
+import { searchColumns } from '../search/reindex.ts';
 import { idOrSlugFilter, withSlug } from '../slugs.ts';
 import { htmlToPlainText, sanitizeArticleHtml, summarise } from './html.ts';
 import { ARTICLE_COLUMNS } from './repository.ts';
@@ -33,7 +34,7 @@ export async function createArticle(db: Kysely<Database>, input: ArticleCreate):
   return withSlug(db, 'articles', input.slug, values.title, (slug) =>
     db
       .insertInto('articles')
-      .values({ ...values, slug })
+      .values({ ...values, ...searchColumns(values), slug })
       .returning(ARTICLE_COLUMNS)
       .executeTakeFirstOrThrow(),
   );
@@ -86,6 +87,9 @@ export async function updateArticle(
     if (!current) return undefined;
     const changes = changesFor(current, patch);
     if (Object.keys(changes).length === 0) return current;
+    if (changes.title !== undefined || changes.summary !== undefined || changes.body_text !== undefined) {
+      Object.assign(changes, searchColumns({ ...current, ...(changes as Partial<typeof current>) }));
+    }
     return trx
       .updateTable('articles')
       .set(changes)
