@@ -17,6 +17,7 @@ import { articleRoutes } from './modules/articles/routes.ts';
 import { articleSchemas } from './modules/articles/schemas.ts';
 import { categoryRoutes } from './modules/categories/routes.ts';
 import { categorySchemas } from './modules/categories/schemas.ts';
+import { feedRoutes } from './modules/feeds/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { sourceRoutes } from './modules/sources/routes.ts';
 import { sourceSchemas } from './modules/sources/schemas.ts';
@@ -80,6 +81,7 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
         { name: 'articles', description: 'News articles.' },
         { name: 'sources', description: 'Where articles come from.' },
         { name: 'categories', description: 'The category tree.' },
+        { name: 'feeds', description: 'RSS, Atom and JSON Feed of the same listings.' },
         { name: 'health', description: 'Probes for orchestrators and load balancers.' },
       ],
     },
@@ -113,5 +115,6 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   await app.register(sourceRoutes);
   await app.register(categoryRoutes);
   await app.register(articleRoutes);
+  await app.register(feedRoutes);
   return app;
 }

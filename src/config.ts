@@ -23,6 +23,18 @@ const settingsSchema = Type.Object({
     default: 'http://localhost:3000',
     description: 'Absolute address of this API as clients reach it (links in headers and feeds).',
   }),
+  SITE_TITLE: Type.String({
+    minLength: 1,
+    default: 'Newsdesk',
+    description: 'Name of the site, used as feed title.',
+  }),
+  ARTICLE_URL_TEMPLATE: Type.Optional(
+    Type.String({
+      pattern: '^https?://.*\\{(slug|id)\\}',
+      description:
+        "Where readers find an article, for feed links: {slug} and {id} are filled in. Default: the API's own article URL.",
+    }),
+  ),
   SEED_DEMO_CONTENT: Type.Boolean({
     default: true,
     description: 'Seed demo content into an empty embedded database on start.',
@@ -41,6 +53,9 @@ export interface Config {
   publicBaseUrl: string;
   seedDemoContent: boolean;
   logLevel: string;
+  siteTitle: string;
+  /** With `{slug}` and/or `{id}` to fill in. */
+  articleUrlTemplate: string;
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +95,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     poolMax: settings.DATABASE_POOL_MAX,
     publicBaseUrl: settings.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     seedDemoContent: settings.SEED_DEMO_CONTENT,
+    siteTitle: settings.SITE_TITLE,
+    articleUrlTemplate:
+      settings.ARTICLE_URL_TEMPLATE ?? `${settings.PUBLIC_BASE_URL.replace(/\/+$/, '')}/v1/articles/{slug}`,
     logLevel: settings.LOG_LEVEL,
   };
 }

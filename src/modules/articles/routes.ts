@@ -1,18 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import type { Database } from '../../db/types.ts';
 import { setNextLink } from '../../http/links.ts';
 import { invalid, notFound, Problem } from '../../http/problems.ts';
 import { IdOrSlugParams, PageMetaSchema, pagingQuery, problemResponses, ref } from '../../http/schemas.ts';
-import { findCategory, subtreeIds } from '../categories/repository.ts';
 import { highlight } from '../search/highlight.ts';
-import { parseQuery } from '../search/tokenizer.ts';
-import { findSource } from '../sources/repository.ts';
+import { parseSearch, resolveFilter } from './filters.ts';
+import { relatedArticles } from './related.ts';
 import {
   ARTICLE_COLUMNS,
   type ArticleColumn,
-  type ArticleFilter,
   findArticle,
   listArticles,
   loadIncludes,
@@ -58,47 +54,6 @@ function commaList<T extends string>(raw: string | undefined, allowed: readonly 
     ]);
   }
   return [...new Set(items)] as T[];
-}
-
-async function resolveFilter(
-  db: Kysely<Database>,
-  query: {
-    category?: string;
-    descendants?: boolean;
-    source?: string;
-    tag?: string;
-    lang?: string;
-    status?: (typeof ARTICLE_STATUSES)[number];
-    published_after?: string;
-    published_before?: string;
-  },
-): Promise<ArticleFilter> {
-  const filter: ArticleFilter = {
-    status: query.status && query.status !== 'published' ? query.status : 'public',
-  };
-  if (query.category !== undefined) {
-    const category = await findCategory(db, query.category);
-    if (!category)
-      throw invalid([{ path: '/category', location: 'query', message: `no category '${query.category}'` }]);
-    filter.categoryIds = query.descendants === false ? [category.id] : subtreeIds(category.id);
-  }
-  if (query.source !== undefined) {
-    filter.sourceIds = [];
-    for (const idOrSlug of query.source
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      const source = await findSource(db, idOrSlug);
-      if (!source)
-        throw invalid([{ path: '/source', location: 'query', message: `no source '${idOrSlug}'` }]);
-      filter.sourceIds.push(source.id);
-    }
-  }
-  if (query.tag !== undefined) filter.tag = query.tag;
-  if (query.lang !== undefined) filter.lang = query.lang;
-  if (query.published_after !== undefined) filter.publishedAfter = query.published_after;
-  if (query.published_before !== undefined) filter.publishedBefore = query.published_before;
-  return filter;
 }
 
 export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -225,10 +180,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Listing unpublished articles needs a key with content:read.',
         );
       }
-      const search = q === undefined ? undefined : parseQuery(q);
-      if (q !== undefined && !search) {
-        throw invalid([{ path: '/q', location: 'query', message: 'has no letters or digits to search for' }]);
-      }
+      const search = parseSearch(q);
       if (sort === 'relevance' && !search) {
         throw invalid([{ path: '/sort', location: 'query', message: 'relevance needs a search (q=)' }]);
       }
@@ -307,6 +259,38 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const article = await findArticle(app.db, request.params.idOrSlug, 'public');
       if (!article) throw notFound('article', request.params.idOrSlug);
       return { data: await neighbors(app.db, article) };
+    },
+  );
+
+  app.get(
+    '/v1/articles/:idOrSlug/related',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        operationId: 'getRelatedArticles',
+        summary: 'Public articles that share the most with this one (category, tags, title terms)',
+        description:
+          'Best first; never the article itself. Items carry every property but `body_html` and `body_text`.',
+        params: IdOrSlugParams,
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'How many.' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ data: Type.Array(ref(ArticleListItemSchema)) }),
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const article = await findArticle(app.db, request.params.idOrSlug, 'public');
+      if (!article) throw notFound('article', request.params.idOrSlug);
+      return { data: await relatedArticles(app.db, article, request.query.limit ?? 5) };
     },
   );
 

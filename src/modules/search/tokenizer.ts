@@ -145,3 +145,19 @@ export function parseQuery(q: string): ParsedQuery | undefined {
   if (parts.length === 0) return undefined;
   return { tsquery: parts.join(' & '), terms: [...terms] };
 }
+
+/** Any of the text's words or character pairs: what "shares terms with" means for related articles. */
+export function anyTermQuery(text: string, maxTerms = 24): string | undefined {
+  const lexemes = [
+    ...new Set(
+      tokenize(text)
+        .tokens.filter((token) => token.primary)
+        .map((token) => token.lexeme),
+    ),
+  ];
+  if (lexemes.length === 0) return undefined;
+  return lexemes
+    .slice(0, maxTerms)
+    .map((lexeme) => `'${lexeme}'`)
+    .join(' | ');
+}
