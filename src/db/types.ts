@@ -57,6 +57,7 @@ export interface ArticlesTable {
   revision: Revision;
   /** tsvector literal built by the application's tokeniser; never sent to clients. */
   search_vector: ColumnType<string | null, string | undefined, string>;
+  search_title: ColumnType<string | null, string | undefined, string>;
   search_version: ColumnType<number, number | undefined, number>;
 }
 
@@ -69,6 +70,6 @@ export interface Database {
 export type SourceRow = Selectable<SourcesTable>;
 export type CategoryRow = Selectable<CategoriesTable>;
 /** An article as the API sees it: without the search index columns. */
-export type ArticleRow = Omit<Selectable<ArticlesTable>, 'search_vector' | 'search_version'>;
+export type ArticleRow = Omit<Selectable<ArticlesTable>, 'search_vector' | 'search_title' | 'search_version'>;
 export type NewArticle = Insertable<ArticlesTable>;
 export type ArticleUpdate = Updateable<ArticlesTable>;

@@ -63,12 +63,18 @@ function castKey(value: CursorValues[number], kind: KeyKind): RawBuilder<unknown
   return sql`cast(${value} as text)`;
 }
 
-function afterCursor(spec: SortSpec, cursor: string): RawBuilder<boolean> {
+/** Decodes a cursor for `spec` and checks each value has the kind of its key. */
+export function cursorValues(spec: SortSpec, cursor: string): CursorValues {
   const values = decodeCursor(cursor, spec.name, spec.keys.length + 1);
-  const keyValues = values.slice(0, -1);
-  if (!spec.keys.every((key, i) => checkKey(keyValues[i] ?? null, key.kind))) {
+  if (!spec.keys.every((key, i) => checkKey(values[i] ?? null, key.kind))) {
     throw invalid([{ path: '/cursor', location: 'query', message: 'is not a cursor this API issued' }]);
   }
+  return values;
+}
+
+function afterCursor(spec: SortSpec, cursor: string): RawBuilder<boolean> {
+  const values = cursorValues(spec, cursor);
+  const keyValues = values.slice(0, -1);
   const left = sql.join([...spec.keys.map((key) => key.expression), spec.idExpression]);
   const right = sql.join([
     ...spec.keys.map((key, i) => castKey(keyValues[i] ?? null, key.kind)),
@@ -121,7 +127,7 @@ export async function paginate<Row extends { id: number }>(
   return { rows, meta, ...(next ? { next } : {}) };
 }
 
-async function countTotal(
+export async function countTotal(
   db: Kysely<any>,
   filtered: SelectQueryBuilder<any, any, any>,
   mode: 'exact' | 'estimate' | 'none',

@@ -1,6 +1,16 @@
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { ArticleRow, ArticleStatus, Database, SourceRow } from '../../db/types.ts';
-import { type PageRequest, paginate, type SortSpec } from '../../http/paging.ts';
+import { encodeCursor } from '../../http/cursor.ts';
+import {
+  countTotal,
+  cursorValues,
+  type Page,
+  type PageMeta,
+  type PageRequest,
+  paginate,
+  type SortSpec,
+} from '../../http/paging.ts';
+import { invalid } from '../../http/problems.ts';
 import { type Breadcrumb, breadcrumbsFor, categoryColumns, subtreeIds } from '../categories/repository.ts';
 import { idOrSlugFilter } from '../slugs.ts';
 import type { ArticleInclude, ArticleSort } from './schemas.ts';
@@ -120,65 +130,131 @@ function sortSpec(sort: ArticleSort, onlyPublished: boolean): SortSpec {
   }
 }
 
-export type ListedArticle = Partial<ArticleRow> & { id: number; sort_key?: unknown };
+export type ListedArticle = Partial<ArticleRow> & {
+  id: number;
+  sort_key?: unknown;
+  sort_published_at?: string;
+};
 
-/** Relevance is ranked over the newest matches only: ranking every match of a common term costs seconds. */
-export const RELEVANCE_CANDIDATES = 1000;
 /** Searches count exactly up to this many matches; beyond, the total is given as an estimate. */
 export const SEARCH_COUNT_CAP = 10000;
 
+const RELEVANCE: SortSpec = {
+  name: 'relevance',
+  direction: 'desc',
+  keys: [
+    { expression: sql`relevance`, field: 'relevance', kind: 'real' },
+    { expression: sql`articles.published_at`, field: 'sort_published_at', kind: 'timestamp' },
+  ],
+  idExpression: articleId,
+};
+
 /**
- * A title match outranks any number of matches elsewhere; within each tier, ts_rank (normalised to 0..1)
- * orders, then recency.
+ * Relevance in two tiers, each read through its own index: articles whose title matches the query come
+ * first, ranked by ts_rank over the small title vector (1 ≤ relevance < 2); then every other match,
+ * newest first (relevance 0). Ranking the big full-text vectors instead would decompress every match
+ * of a common term. A cursor or page number says which tier to continue in.
  */
-function relevance(search: string) {
-  const query = sql`cast(${search} as tsquery)`;
-  return sql<number>`(
-    (case when ts_filter(articles.search_vector, '{a}') @@ ${query} then 2 else 0 end)
-    + ts_rank('{0.1, 0.2, 0.4, 1.0}', articles.search_vector, ${query}, 32)
-  )::real`;
-}
-
-function relevanceSpec(): SortSpec {
-  return {
-    name: 'relevance',
-    direction: 'desc',
-    keys: [
-      { expression: sql`articles.relevance`, field: 'relevance', kind: 'real' },
-      { expression: sql`articles.published_at`, field: 'sort_published_at', kind: 'timestamp' },
-    ],
-    idExpression: articleId,
-  };
-}
-
 async function listByRelevance(
   db: Kysely<Database>,
   filter: ArticleFilter & { search: string },
   columns: readonly ArticleColumn[],
   page: PageRequest,
-) {
+): Promise<Page<ListedArticle>> {
+  const limit = page.limit ?? 20;
+  if (page.cursor !== undefined && page.page !== undefined) {
+    throw invalid([{ path: '/page', location: 'query', message: 'cannot be combined with cursor' }]);
+  }
+  const query = sql`cast(${filter.search} as tsquery)`;
+  const titleMatch = sql<boolean>`articles.search_title @@ ${query}`;
   const matching = applyArticleFilter(db.selectFrom('articles'), filter);
-  const candidates = matching
-    .select(ARTICLE_COLUMNS.map((column) => `articles.${column}` as const))
-    .select(relevance(filter.search).as('relevance'))
-    .orderBy('articles.published_at', 'desc')
-    .orderBy('articles.id', 'desc')
-    .limit(RELEVANCE_CANDIDATES)
-    .as('articles');
-  const ranked = db.selectFrom(candidates) as unknown as SelectQueryBuilder<Database, 'articles', object>;
-  return paginate<ListedArticle>(
-    db,
-    ranked,
-    (query) =>
-      query
-        .select(columns.map((column) => sql.ref(`articles.${column}`).as(column)))
-        .select(['articles.relevance', sql`articles.published_at`.as('sort_published_at')]),
-    relevanceSpec(),
-    { ...page, counted: matching, countCap: SEARCH_COUNT_CAP },
-  );
+  // The title's tokens are part of the full vector: a title match needs no check of the big one.
+  const { search: _search, ...otherFilters } = filter;
+  const titleMatching = applyArticleFilter(db.selectFrom('articles'), otherFilters).where(titleMatch);
+  const tier = (title: boolean) => {
+    const base = (title ? titleMatching : matching)
+      .select(columns.map((column) => `articles.${column}` as const))
+      .select(sql`articles.published_at`.as('sort_published_at'));
+    return title
+      ? base
+          .select(sql<number>`(1 + ts_rank(articles.search_title, ${query}, 32))::real`.as('relevance'))
+          .orderBy(sql`relevance desc`)
+      : base.where(sql<boolean>`(${titleMatch}) is not true`).select(sql<number>`0::real`.as('relevance'));
+  };
+  const newestFirst = <Q extends SelectQueryBuilder<Database, 'articles', object>>(q: Q) =>
+    q.orderBy('articles.published_at', 'desc').orderBy('articles.id', 'desc');
+
+  let titleQuery = newestFirst(tier(true));
+  let restQuery = newestFirst(tier(false));
+  let skipTitles = false;
+  if (page.cursor !== undefined) {
+    const [rank, publishedAt, id] = cursorValues(RELEVANCE, page.cursor) as [number, string, number];
+    const after = sql<boolean>`(articles.published_at, articles.id) < (cast(${publishedAt} as timestamptz), ${id})`;
+    if (rank > 0) {
+      titleQuery = titleQuery.where(
+        sql<boolean>`((1 + ts_rank(articles.search_title, ${query}, 32))::real, articles.published_at, articles.id) < (cast(${rank} as real), cast(${publishedAt} as timestamptz), ${id})`,
+      );
+    } else {
+      skipTitles = true;
+      restQuery = restQuery.where(after);
+    }
+  }
+  const offset = page.page !== undefined ? (page.page - 1) * limit : 0;
+  const titleRows = skipTitles
+    ? []
+    : await titleQuery
+        .limit(limit + 1)
+        .offset(offset)
+        .execute();
+  let rows = titleRows as unknown as (ListedArticle & { relevance: number })[];
+  if (rows.length <= limit) {
+    let restOffset = 0;
+    if (page.page !== undefined && offset > 0) {
+      const titles = await matching
+        .where(titleMatch)
+        .select(sql<number>`count(*)::int`.as('n'))
+        .executeTakeFirstOrThrow();
+      restOffset = Math.max(0, offset - titles.n);
+    }
+    const rest = await restQuery
+      .limit(limit + 1 - rows.length)
+      .offset(restOffset)
+      .execute();
+    rows = [...rows, ...(rest as unknown as (ListedArticle & { relevance: number })[])];
+  }
+  const total = await countTotal(db, matching, page.total ?? 'none', SEARCH_COUNT_CAP);
+  const pageRows = rows.slice(0, limit);
+  const meta: PageMeta = { limit, ...(page.page !== undefined ? { page: page.page } : {}), ...(total ?? {}) };
+  const last = pageRows.at(-1);
+  let next: Record<string, string> | undefined;
+  if (rows.length > limit && last) {
+    meta.next_cursor = encodeCursor(RELEVANCE.name, [
+      last.relevance,
+      last.sort_published_at as string,
+      last.id,
+    ]);
+    next = page.page !== undefined ? { page: String(page.page + 1) } : { cursor: meta.next_cursor };
+  }
+  return { rows: pageRows, meta, ...(next ? { next } : {}) };
 }
 
 export async function listArticles(
+  db: Kysely<Database>,
+  filter: ArticleFilter,
+  sort: ArticleSort,
+  columns: readonly ArticleColumn[],
+  page: PageRequest,
+) {
+  if (filter.search === undefined) return listInOrder(db, filter, sort, columns, page);
+  // The planner prices `@@` as cheap, but on a sequential scan it decompresses every row's vector: for a
+  // common term that is a scan of the whole table. Searches always go through the GIN index instead.
+  return db.transaction().execute(async (trx) => {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    return listInOrder(trx, filter, sort, columns, page);
+  });
+}
+
+async function listInOrder(
   db: Kysely<Database>,
   filter: ArticleFilter,
   sort: ArticleSort,

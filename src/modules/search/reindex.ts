@@ -3,7 +3,11 @@ import type { Database } from '../../db/types.ts';
 import { type SearchableFields, searchVector, TOKENIZER_VERSION } from './tokenizer.ts';
 
 export function searchColumns(fields: SearchableFields) {
-  return { search_vector: searchVector(fields), search_version: TOKENIZER_VERSION };
+  return {
+    search_vector: searchVector(fields),
+    search_title: searchVector({ title: fields.title, summary: '', body_text: '' }),
+    search_version: TOKENIZER_VERSION,
+  };
 }
 
 /**
