@@ -1,7 +1,7 @@
 import * as OpenCC from 'opencc-js/cn2t';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../src/db/types.ts';
-import { htmlToPlainText, summarise } from '../src/modules/articles/html.ts';
+import { summarise } from '../src/modules/articles/html.ts';
 import { searchColumns } from '../src/modules/search/reindex.ts';
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run builds the same data set. */
@@ -120,9 +120,18 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
     }
   }
 
+  // A GIN index built once over all rows is far faster than one updated row by row during the load.
+  const { rows: searchIndexes } = await sql<{ indexdef: string }>`
+    select indexdef from pg_indexes where tablename = 'articles' and indexdef ilike '%using gin (search_%'
+  `.execute(db);
+  for (const { indexdef } of searchIndexes) {
+    await sql`drop index ${sql.id((indexdef.match(/INDEX (\S+) ON/) as RegExpMatchArray)[1] as string)}`.execute(db);
+  }
+
   const start = Date.UTC(2019, 0, 1) / 1000;
   const span = Date.UTC(2026, 9, 1) / 1000 - start;
   const batch = 500;
+  let pending: Promise<unknown> = Promise.resolve();
   for (let offset = 0; offset < shape.articles; offset += batch) {
     const rows = [];
     for (let i = offset; i < Math.min(offset + batch, shape.articles); i++) {
@@ -141,7 +150,8 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
         for (let used = 0; used < bodyChars / 3; used += 200) paragraphs.push(convert(chineseText(next, words, 200)));
       }
       const body_html = paragraphs.map((p) => `<p>${p}</p>`).join('');
-      const body_text = htmlToPlainText(body_html);
+      // What htmlToPlainText gives for plain paragraphs, without its cost at this volume.
+      const body_text = paragraphs.join('\n\n');
       const summary = summarise(body_text);
       const published = next() < 0.9;
       rows.push({
@@ -159,8 +169,14 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
         ...searchColumns({ title, summary, body_text }),
       });
     }
-    await db.insertInto('articles').values(rows).execute();
+    // The next batch is generated while this one is written.
+    await pending;
+    pending = db.insertInto('articles').values(rows).execute();
     log(`filled ${Math.min(offset + batch, shape.articles)} / ${shape.articles} articles`);
   }
+  await pending;
+  log('building the search indexes');
+  await sql`set maintenance_work_mem = '256MB'`.execute(db);
+  for (const { indexdef } of searchIndexes) await sql.raw(indexdef).execute(db);
   await sql`analyze`.execute(db);
 }

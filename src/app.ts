@@ -19,6 +19,7 @@ import { categoryRoutes } from './modules/categories/routes.ts';
 import { categorySchemas } from './modules/categories/schemas.ts';
 import { feedRoutes } from './modules/feeds/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
+import { ApiKeySchema, keyRoutes } from './modules/keys/routes.ts';
 import { sourceRoutes } from './modules/sources/routes.ts';
 import { sourceSchemas } from './modules/sources/schemas.ts';
 
@@ -40,7 +41,7 @@ const DESCRIPTION = `Newsdesk serves a news site's articles, sources and categor
 
 - Lists are paged by cursor (\`meta.next_cursor\`, \`Link: rel="next"\`) or by \`page=\`.
 - Errors are \`application/problem+json\` (RFC 9457); validation errors name each field in \`errors\`.
-- Reads of published content are public. Writes are open until API keys arrive (see the README).`;
+- Reads of published content are public; everything else needs \`Authorization: Bearer <api key>\` with a scope.`;
 
 export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -77,11 +78,22 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
         license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: '/', description: 'This Newsdesk instance' }],
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key: `Authorization: Bearer nd_…`. Scopes: `content:read` (unpublished content), `content:write` (create, change, delete; includes content:read), `admin` (keys; includes both). Create one with `npm run key -- create`.',
+          },
+        },
+      },
       tags: [
         { name: 'articles', description: 'News articles.' },
         { name: 'sources', description: 'Where articles come from.' },
         { name: 'categories', description: 'The category tree.' },
         { name: 'feeds', description: 'RSS, Atom and JSON Feed of the same listings.' },
+        { name: 'keys', description: 'API keys (admin scope).' },
         { name: 'health', description: 'Probes for orchestrators and load balancers.' },
       ],
     },
@@ -91,7 +103,13 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  for (const schema of [...sharedSchemas, ...sourceSchemas, ...categorySchemas, ...articleSchemas]) {
+  for (const schema of [
+    ApiKeySchema,
+    ...sharedSchemas,
+    ...sourceSchemas,
+    ...categorySchemas,
+    ...articleSchemas,
+  ]) {
     app.addSchema(schema);
   }
 
@@ -116,5 +134,6 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   await app.register(categoryRoutes);
   await app.register(articleRoutes);
   await app.register(feedRoutes);
+  await app.register(keyRoutes);
   return app;
 }

@@ -5,6 +5,7 @@ import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { openDatabase } from './db/database.ts';
 import { engineFor } from './db/engine.ts';
 import { migrateToLatest } from './db/migrator.ts';
+import { countKeys } from './modules/keys/repository.ts';
 import { reindexArticles } from './modules/search/reindex.ts';
 
 async function main() {
@@ -20,6 +21,12 @@ async function main() {
   if (engine.kind === 'embedded' && config.seedDemoContent && (await isEmpty(database.db))) {
     const added = await seedDemoContent(database.db);
     app.log.info(added, 'seeded demo content into the new embedded database');
+  }
+
+  if ((await countKeys(database.db)) === 0) {
+    app.log.warn(
+      'No API keys yet: reads of published content work, writes need a key. Create the first one with: npm run key -- create --name admin --scope admin',
+    );
   }
 
   let closing = false;

@@ -137,14 +137,27 @@ describe('articles: what the public sees', () => {
       published_at: '2999-01-01T00:00:00Z',
     });
 
-    const list = await get(`/v1/articles?category=${category.id}`);
+    const list = await ctx.anonymous({ method: 'GET', url: `/v1/articles?category=${category.id}` });
     assert.deepEqual(
       list.json().data.map((a: { id: number }) => a.id),
       [visible.id],
     );
     for (const hidden of [draft, archived, scheduled]) {
-      assert.equal((await get(`/v1/articles/${hidden.id}`)).statusCode, 404);
+      assert.equal(
+        (await ctx.anonymous({ method: 'GET', url: `/v1/articles/${hidden.id}` })).statusCode,
+        404,
+      );
+      assert.equal(
+        (await get(`/v1/articles/${hidden.id}`)).statusCode,
+        200,
+        'a key with content:read sees it',
+      );
     }
+    const anonymousDrafts = await ctx.anonymous({
+      method: 'GET',
+      url: `/v1/articles?category=${category.id}&status=draft`,
+    });
+    assert.equal(anonymousDrafts.statusCode, 401);
     const drafts = await get(`/v1/articles?category=${category.id}&status=draft`);
     assert.deepEqual(
       drafts.json().data.map((a: { id: number }) => a.id),

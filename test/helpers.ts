@@ -11,6 +11,8 @@ import { buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
+import type { Scope } from '../src/http/access.ts';
+import { createKey } from '../src/modules/keys/repository.ts';
 
 /** The server engine when TEST_DATABASE_URL (or DATABASE_URL) is set, else the embedded one. */
 export const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
@@ -61,13 +63,20 @@ async function serverDatabase(adminUrl: string) {
   };
 }
 
+type InjectResponse = LightMyRequestResponse & { body: string; json<T = any>(): T };
+
 export interface TestContext {
   app: FastifyInstance;
   database: DatabaseHandle;
   config: Config;
   /** SQL of every query run since the last `queries.length = 0`. */
   queries: string[];
-  request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string; json<T = any>(): T }>;
+  /** A request with the admin key, unless it sets its own Authorization header. */
+  request(options: InjectOptions): Promise<InjectResponse>;
+  /** A request without any key: what the public sees. */
+  anonymous(options: InjectOptions): Promise<InjectResponse>;
+  /** Creates a key with these scopes and returns its secret. */
+  key(...scopes: Scope[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -92,13 +101,20 @@ export async function startTestApp(settings: Record<string, string> = {}): Promi
   const config = loadConfig(settings);
   const app = await buildApp({ config, database });
   await app.ready();
+  const { secret: adminSecret } = await createKey(database.db, { name: 'test admin', scopes: ['admin'] });
   queries.length = 0;
   return {
     app,
     database,
     config,
     queries,
-    request: (options) => app.inject(options) as never,
+    request: (options) =>
+      app.inject({
+        ...options,
+        headers: { authorization: `Bearer ${adminSecret}`, ...options.headers },
+      }) as never,
+    anonymous: (options) => app.inject(options) as never,
+    key: async (...scopes) => (await createKey(database.db, { name: unique('key'), scopes })).secret,
     async close() {
       await app.close();
       await database.close();

@@ -13,7 +13,11 @@ before(async () => {
   ctx = await startTestApp();
   await ctx.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = ctx.app.server.address() as AddressInfo;
-  client = createClient<paths>({ baseUrl: `http://127.0.0.1:${port}` });
+  const secret = await ctx.key('content:write');
+  client = createClient<paths>({
+    baseUrl: `http://127.0.0.1:${port}`,
+    headers: { authorization: `Bearer ${secret}` },
+  });
 });
 after(() => ctx.close());
 

@@ -61,7 +61,19 @@ export interface ArticlesTable {
   search_version: ColumnType<number, number | undefined, number>;
 }
 
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  scopes: string[];
+  created_at: Timestamp;
+  last_used_at: ColumnType<string | null, never, string>;
+  revoked_at: ColumnType<string | null, never, string>;
+}
+
 export interface Database {
+  api_keys: ApiKeysTable;
   sources: SourcesTable;
   categories: CategoriesTable;
   articles: ArticlesTable;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { type ApiKey, authenticate } from '../modules/keys/repository.ts';
 import { Problem } from './problems.ts';
 
 export type Scope = 'content:read' | 'content:write' | 'admin';
@@ -12,26 +13,49 @@ declare module 'fastify' {
     access?: Access;
   }
   interface FastifyRequest {
+    /** The key the request authenticated with, if any. */
+    apiKey: ApiKey | null;
     /** Whether this request may do what `scope` allows (e.g. see unpublished articles). */
     hasScope(scope: Scope): boolean;
   }
 }
 
+/** Each scope includes the ones below it. */
+const IMPLIED: Record<Scope, readonly Scope[]> = {
+  admin: ['admin', 'content:write', 'content:read'],
+  'content:write': ['content:write', 'content:read'],
+  'content:read': ['content:read'],
+};
+
 /** Routes added by documentation plugins; they serve only the public OpenAPI document. */
 const DOCUMENTATION_PREFIX = '/docs';
 
-/**
- * API keys arrive with the safe-writes work. Until then every scope is granted, so writes are open:
- * the README says so. This function is the single place that will check keys.
- */
-function grantedScopes(_request: FastifyRequest): ReadonlySet<Scope> {
-  return new Set<Scope>(['content:read', 'content:write', 'admin']);
+const unauthorized = (detail: string) =>
+  new Problem(
+    401,
+    'unauthorized',
+    'Unauthorized',
+    detail,
+    {},
+    { 'www-authenticate': 'Bearer realm="newsdesk"' },
+  );
+
+/** For what a public route does only for some callers (e.g. listing drafts): 401 or 403 unless allowed. */
+export function requireScope(request: FastifyRequest, scope: Scope, what: string): void {
+  if (!request.apiKey) throw unauthorized(`${what} needs an API key with the ${scope} scope.`);
+  if (!request.hasScope(scope))
+    throw new Problem(403, 'forbidden', 'Forbidden', `${what} needs a key with the ${scope} scope.`);
 }
 
+/**
+ * One place decides who may do what: every route declares its access (a route that does not refuses to
+ * boot), and this hook checks the `Authorization: Bearer <key>` against it.
+ */
 export const accessControl = fp(
   async (app: FastifyInstance) => {
+    app.decorateRequest('apiKey', null);
     app.decorateRequest('hasScope', function (this: FastifyRequest, scope: Scope) {
-      return grantedScopes(this).has(scope);
+      return this.apiKey?.scopes.some((granted) => IMPLIED[granted].includes(scope)) ?? false;
     });
     app.addHook('onRoute', (route) => {
       if (route.url.startsWith(DOCUMENTATION_PREFIX)) return;
@@ -44,16 +68,22 @@ export const accessControl = fp(
       // The OpenAPI document states each route's access, from the same declaration that enforces it.
       route.schema ??= {};
       Object.assign(route.schema, {
-        security: [],
+        security: access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [access.scope] }],
         'x-newsdesk-access': access === 'public' ? 'public' : access.scope,
       });
     });
     app.addHook('onRequest', async (request) => {
-      const access = request.routeOptions.config.access;
-      if (!access || access === 'public') return;
-      if (!request.hasScope(access.scope)) {
-        throw new Problem(403, 'forbidden', 'Forbidden', `This needs a key with the ${access.scope} scope.`);
+      const header = request.headers.authorization;
+      if (header !== undefined) {
+        const secret = /^Bearer +(\S+)$/i.exec(header)?.[1];
+        if (!secret) throw unauthorized('The Authorization header must be "Bearer <api key>".');
+        const key = await authenticate(app.db, secret);
+        if (!key) throw unauthorized('The API key is not valid, or has been revoked.');
+        request.apiKey = key;
       }
+      const access = request.routeOptions.config?.access;
+      if (!access || access === 'public') return;
+      requireScope(request, access.scope, 'This');
     });
   },
   { name: 'access-control' },

@@ -87,6 +87,7 @@ function toProblem(error: FastifyError): Problem | undefined {
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem) {
   return reply
+    .headers(problem.headers)
     .code(problem.status)
     .type('application/problem+json; charset=utf-8')
     .send({

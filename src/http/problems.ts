@@ -13,6 +13,8 @@ export class Problem extends Error {
     readonly title: string,
     detail: string,
     readonly extras: { errors?: FieldError[]; [key: string]: unknown } = {},
+    /** Response headers that belong with the problem (WWW-Authenticate, Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }

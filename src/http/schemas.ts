@@ -39,6 +39,7 @@ export const ProblemSchema = Type.Object(
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed or a value is invalid; `errors` names each field.',
+  401: 'No API key, or one that is not valid (see `WWW-Authenticate`).',
   403: 'The key lacks the scope this route needs.',
   404: 'No such resource.',
   409: 'The request conflicts with the current state (a taken slug, a resource still in use, a cycle).',
@@ -52,7 +53,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 /** Response entries for the errors a route can answer, each a problem+json document. */
 export function problemResponses(...statuses: number[]): Record<number, TSchema> {
   const responses: Record<number, TSchema> = {};
-  for (const status of [...new Set([400, 500, ...statuses])].sort()) {
+  for (const status of [...new Set([400, 401, 500, ...statuses])].sort()) {
     responses[status] = {
       description: PROBLEM_DESCRIPTIONS[status] ?? 'Error.',
       content: { 'application/problem+json': { schema: Type.Ref('Problem') } },

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requireScope } from '../../http/access.ts';
 import { setNextLink } from '../../http/links.ts';
-import { invalid, notFound, Problem } from '../../http/problems.ts';
+import { invalid, notFound } from '../../http/problems.ts';
 import { IdOrSlugParams, PageMetaSchema, pagingQuery, problemResponses, ref } from '../../http/schemas.ts';
 import { highlight } from '../search/highlight.ts';
 import { parseSearch, resolveFilter } from './filters.ts';
@@ -172,13 +173,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         total,
         ...filters
       } = request.query;
-      if (filters.status && filters.status !== 'published' && !request.hasScope('content:read')) {
-        throw new Problem(
-          403,
-          'forbidden',
-          'Forbidden',
-          'Listing unpublished articles needs a key with content:read.',
-        );
+      if (filters.status && filters.status !== 'published') {
+        requireScope(request, 'content:read', 'Listing unpublished articles');
       }
       const search = parseSearch(q);
       if (sort === 'relevance' && !search) {
@@ -215,7 +211,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: 'getArticle',
-        summary: 'Get a public article by id or slug',
+        summary: 'Get an article by id or slug',
+        description:
+          'Public readers get published articles whose time has come; a key with `content:read` gets any.',
         params: IdOrSlugParams,
         querystring: Type.Object({ include: Type.Optional(includeParam) }, { additionalProperties: false }),
         response: { 200: Type.Object({ data: ref(ArticleSchema) }), ...problemResponses(404) },
@@ -223,7 +221,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const includes = new Set<ArticleInclude>(commaList(request.query.include, ARTICLE_INCLUDES, 'include'));
-      const article = await findArticle(app.db, request.params.idOrSlug, 'public');
+      const visibility = request.hasScope('content:read') ? 'any' : 'public';
+      const article = await findArticle(app.db, request.params.idOrSlug, visibility);
       if (!article) throw notFound('article', request.params.idOrSlug);
       const [related] = includes.size ? await loadIncludes(app.db, [article], includes) : [];
       return { data: { ...article, ...related } };
