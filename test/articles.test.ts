@@ -282,9 +282,10 @@ describe('articles: include and fields', () => {
     const category = await makeCategory(ctx);
     const countQueries = async () => {
       ctx.queries.length = 0;
-      const response = await get(
-        `/v1/articles?category=${category.id}&limit=100&include=source,category,breadcrumbs`,
-      );
+      const response = await ctx.anonymous({
+        method: 'GET',
+        url: `/v1/articles?category=${category.id}&limit=100&include=source,category,breadcrumbs`,
+      });
       assert.equal(response.statusCode, 200);
       return { count: ctx.queries.length, items: response.json().data.length };
     };

@@ -203,7 +203,7 @@ describe('search: the index', () => {
 
   test('reindexing rebuilds vectors from an older tokeniser without counting as an edit', async () => {
     const article = await makeArticle(ctx, { category_id: category.id, title: '稀土永磁材料出口增长' });
-    await sql`update articles set search_vector = null, search_version = 0 where id = ${article.id}`.execute(
+    await sql`update articles set search_vector = null, search_title = null, search_version = 0 where id = ${article.id}`.execute(
       ctx.database.db,
     );
     assert.deepEqual(await ids('稀土'), []);
