@@ -42,6 +42,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   401: 'No API key, or one that is not valid (see `WWW-Authenticate`).',
   403: 'The key lacks the scope this route needs.',
   404: 'No such resource.',
+  412: '`If-Match` names a version that is no longer current; `current_etag` says which is.',
   409: 'The request conflicts with the current state (a taken slug, a resource still in use, a cycle).',
   413: 'The body is larger than the configured limit.',
   415: 'The body is not JSON.',
@@ -116,3 +117,13 @@ export const pagingQuery = {
 };
 
 export const sharedSchemas = [FieldErrorSchema, ProblemSchema, PageMetaSchema];
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({
+      description:
+        'The ETag you read (e.g. `"article-5-r3"`): the write happens only if the resource is still at that version, else 412.',
+      examples: ['"article-5-r3"'],
+    }),
+  ),
+});

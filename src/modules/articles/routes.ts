@@ -1,9 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { requireScope } from '../../http/access.ts';
+import { ifMatchCheck, setRevisionEtag } from '../../http/etags.ts';
 import { setNextLink } from '../../http/links.ts';
 import { invalid, notFound } from '../../http/problems.ts';
-import { IdOrSlugParams, PageMetaSchema, pagingQuery, problemResponses, ref } from '../../http/schemas.ts';
+import {
+  IdOrSlugParams,
+  IfMatchHeaders,
+  PageMetaSchema,
+  pagingQuery,
+  problemResponses,
+  ref,
+} from '../../http/schemas.ts';
 import { highlight } from '../search/highlight.ts';
 import { parseSearch, resolveFilter } from './filters.ts';
 import { relatedArticles } from './related.ts';
@@ -219,12 +227,15 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ data: ref(ArticleSchema) }), ...problemResponses(404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const includes = new Set<ArticleInclude>(commaList(request.query.include, ARTICLE_INCLUDES, 'include'));
       const visibility = request.hasScope('content:read') ? 'any' : 'public';
       const article = await findArticle(app.db, request.params.idOrSlug, visibility);
       if (!article) throw notFound('article', request.params.idOrSlug);
       const [related] = includes.size ? await loadIncludes(app.db, [article], includes) : [];
+      // Without include the body is the row alone, so its revision identifies it; with include, the
+      // ETag is a hash of the body (related objects change on their own).
+      if (!related) setRevisionEtag(reply, 'article', article);
       return { data: { ...article, ...related } };
     },
   );
@@ -313,6 +324,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const article = await createArticle(app.db, request.body);
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/articles/${article.id}`);
+      setRevisionEtag(reply, 'article', article);
       return { data: article };
     },
   );
@@ -326,16 +338,23 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateArticle',
         summary: 'Update an article (JSON Merge Patch)',
         params: IdOrSlugParams,
+        headers: IfMatchHeaders,
         body: ref(ArticlePatchSchema),
         response: {
           200: Type.Object({ data: ref(ArticleSchema) }),
-          ...problemResponses(403, 404, 409, 413, 415, 422),
+          ...problemResponses(403, 404, 409, 412, 413, 415, 422),
         },
       },
     },
-    async (request) => {
-      const article = await updateArticle(app.db, request.params.idOrSlug, request.body);
+    async (request, reply) => {
+      const article = await updateArticle(
+        app.db,
+        request.params.idOrSlug,
+        request.body,
+        ifMatchCheck(request, 'article'),
+      );
       if (!article) throw notFound('article', request.params.idOrSlug);
+      setRevisionEtag(reply, 'article', article);
       return { data: article };
     },
   );
@@ -349,11 +368,12 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteArticle',
         summary: 'Delete an article',
         params: IdOrSlugParams,
-        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(403, 404) },
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(403, 404, 412) },
       },
     },
     async (request, reply) => {
-      if (!(await deleteArticle(app.db, request.params.idOrSlug)))
+      if (!(await deleteArticle(app.db, request.params.idOrSlug, ifMatchCheck(request, 'article'))))
         throw notFound('article', request.params.idOrSlug);
       return reply.code(204).send(null);
     },

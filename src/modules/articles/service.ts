@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ArticleRow, ArticleUpdate, Database } from '../../db/types.ts';
+import type { VersionCheck } from '../../http/etags.ts';
 import { searchColumns } from '../search/reindex.ts';
 import { idOrSlugFilter, withSlug } from '../slugs.ts';
 import { htmlToPlainText, sanitizeArticleHtml, summarise } from './html.ts';
@@ -75,6 +76,7 @@ export async function updateArticle(
   db: Kysely<Database>,
   idOrSlug: string,
   patch: ArticlePatch,
+  check?: VersionCheck,
 ): Promise<ArticleRow | undefined> {
   const { column, value } = idOrSlugFilter(idOrSlug);
   return db.transaction().execute(async (trx) => {
@@ -85,6 +87,7 @@ export async function updateArticle(
       .forUpdate()
       .executeTakeFirst();
     if (!current) return undefined;
+    check?.(current);
     const changes = changesFor(current, patch);
     if (Object.keys(changes).length === 0) return current;
     if (changes.title !== undefined || changes.summary !== undefined || changes.body_text !== undefined) {
@@ -99,8 +102,22 @@ export async function updateArticle(
   });
 }
 
-export async function deleteArticle(db: Kysely<Database>, idOrSlug: string): Promise<boolean> {
+export async function deleteArticle(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  check?: VersionCheck,
+): Promise<boolean> {
   const { column, value } = idOrSlugFilter(idOrSlug);
-  const result = await db.deleteFrom('articles').where(column, '=', value).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('articles')
+      .select(['id', 'revision'])
+      .where(column, '=', value)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return false;
+    check?.(current);
+    await trx.deleteFrom('articles').where('id', '=', current.id).execute();
+    return true;
+  });
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CategoryRow, Database } from '../../db/types.ts';
+import type { VersionCheck } from '../../http/etags.ts';
 import { type PageRequest, paginate, type SortSpec } from '../../http/paging.ts';
 import { conflict } from '../../http/problems.ts';
 import { idOrSlugFilter, withSlug } from '../slugs.ts';
@@ -189,42 +190,49 @@ export async function updateCategory(
   db: Kysely<Database>,
   idOrSlug: string,
   patch: CategoryPatch,
+  check?: VersionCheck,
 ): Promise<CategoryRow | undefined> {
   const { column, value } = idOrSlugFilter(idOrSlug);
-  if (Object.keys(patch).length === 0) return findCategory(db, idOrSlug);
   return db.transaction().execute(async (trx) => {
-    if (patch.parent_id !== undefined && patch.parent_id !== null) {
-      // Two concurrent moves could each pass the cycle check and together make a loop.
-      await sql`lock table categories in share row exclusive mode`.execute(trx);
-      const current = await trx
-        .selectFrom('categories')
-        .select('id')
-        .where(column, '=', value)
-        .executeTakeFirst();
-      if (!current) return undefined;
-      await assertNoCycle(trx, current.id, patch.parent_id);
-    }
+    const moving = patch.parent_id !== undefined && patch.parent_id !== null;
+    // Two concurrent moves could each pass the cycle check and together make a loop.
+    if (moving) await sql`lock table categories in share row exclusive mode`.execute(trx);
+    const current = await trx
+      .selectFrom('categories')
+      .select(categoryColumns)
+      .where(`categories.${column}`, '=', value)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    check?.(current);
+    if (Object.keys(patch).length === 0) return current;
+    if (moving) await assertNoCycle(trx, current.id, patch.parent_id as number);
     const changes = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}) };
     return trx
       .updateTable('categories')
       .set(changes)
-      .where(column, '=', value)
+      .where('id', '=', current.id)
       .returning(categoryColumns)
-      .executeTakeFirst();
+      .executeTakeFirstOrThrow();
   });
 }
 
 /** Refuses while children or articles remain: deleting would orphan them. */
-export async function deleteCategory(db: Kysely<Database>, idOrSlug: string): Promise<boolean> {
+export async function deleteCategory(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  check?: VersionCheck,
+): Promise<boolean> {
   const { column, value } = idOrSlugFilter(idOrSlug);
   return db.transaction().execute(async (trx) => {
     const category = await trx
       .selectFrom('categories')
-      .select('id')
+      .select(['id', 'revision'])
       .where(column, '=', value)
       .forUpdate()
       .executeTakeFirst();
     if (!category) return false;
+    check?.(category);
     const counts = await trx
       .selectNoFrom((eb) => [
         eb

@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ifMatchCheck, setRevisionEtag } from '../../http/etags.ts';
 import { setNextLink } from '../../http/links.ts';
 import { invalid, notFound } from '../../http/problems.ts';
-import { IdOrSlugParams, PageMetaSchema, pagingQuery, problemResponses, ref } from '../../http/schemas.ts';
+import {
+  IdOrSlugParams,
+  IfMatchHeaders,
+  PageMetaSchema,
+  pagingQuery,
+  problemResponses,
+  ref,
+} from '../../http/schemas.ts';
 import {
   breadcrumbsFor,
   categoryTree,
@@ -107,9 +115,10 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ data: ref(CategorySchema) }), ...problemResponses(404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const category = await findCategory(app.db, request.params.idOrSlug);
       if (!category) throw notFound('category', request.params.idOrSlug);
+      setRevisionEtag(reply, 'category', category);
       return { data: category };
     },
   );
@@ -152,6 +161,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const category = await createCategory(app.db, request.body);
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/categories/${category.id}`);
+      setRevisionEtag(reply, 'category', category);
       return { data: category };
     },
   );
@@ -165,16 +175,23 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateCategory',
         summary: 'Update or move a category (JSON Merge Patch)',
         params: IdOrSlugParams,
+        headers: IfMatchHeaders,
         body: ref(CategoryPatchSchema),
         response: {
           200: Type.Object({ data: ref(CategorySchema) }),
-          ...problemResponses(403, 404, 409, 413, 415, 422),
+          ...problemResponses(403, 404, 409, 412, 413, 415, 422),
         },
       },
     },
-    async (request) => {
-      const category = await updateCategory(app.db, request.params.idOrSlug, request.body);
+    async (request, reply) => {
+      const category = await updateCategory(
+        app.db,
+        request.params.idOrSlug,
+        request.body,
+        ifMatchCheck(request, 'category'),
+      );
       if (!category) throw notFound('category', request.params.idOrSlug);
+      setRevisionEtag(reply, 'category', category);
       return { data: category };
     },
   );
@@ -188,11 +205,12 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteCategory',
         summary: 'Delete a category with no children and no articles',
         params: IdOrSlugParams,
-        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(403, 404, 409) },
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(403, 404, 409, 412) },
       },
     },
     async (request, reply) => {
-      if (!(await deleteCategory(app.db, request.params.idOrSlug)))
+      if (!(await deleteCategory(app.db, request.params.idOrSlug, ifMatchCheck(request, 'category'))))
         throw notFound('category', request.params.idOrSlug);
       return reply.code(204).send(null);
     },

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, SourceRow } from '../../db/types.ts';
+import type { VersionCheck } from '../../http/etags.ts';
 import { type PageRequest, paginate, type SortSpec } from '../../http/paging.ts';
 import { conflict } from '../../http/problems.ts';
 import { idOrSlugFilter, withSlug } from '../slugs.ts';
@@ -78,29 +79,45 @@ export async function updateSource(
   db: Kysely<Database>,
   idOrSlug: string,
   patch: SourcePatch,
+  check?: VersionCheck,
 ): Promise<SourceRow | undefined> {
   const { column, value } = idOrSlugFilter(idOrSlug);
   const changes = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}) };
-  if (Object.keys(changes).length === 0) return findSource(db, idOrSlug);
-  return db
-    .updateTable('sources')
-    .set(changes)
-    .where(column, '=', value)
-    .returning(columns)
-    .executeTakeFirst();
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('sources')
+      .select(columns)
+      .where(column, '=', value)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    check?.(current);
+    if (Object.keys(changes).length === 0) return current;
+    return trx
+      .updateTable('sources')
+      .set(changes)
+      .where('id', '=', current.id)
+      .returning(columns)
+      .executeTakeFirstOrThrow();
+  });
 }
 
 /** Refuses while articles still cite the source: their attribution would be lost. */
-export async function deleteSource(db: Kysely<Database>, idOrSlug: string): Promise<boolean> {
+export async function deleteSource(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  check?: VersionCheck,
+): Promise<boolean> {
   const { column, value } = idOrSlugFilter(idOrSlug);
   return db.transaction().execute(async (trx) => {
     const source = await trx
       .selectFrom('sources')
-      .select('id')
+      .select(['id', 'revision'])
       .where(column, '=', value)
       .forUpdate()
       .executeTakeFirst();
     if (!source) return false;
+    check?.(source);
     const { n } = await trx
       .selectFrom('articles')
       .select(sql<number>`count(*)::int`.as('n'))

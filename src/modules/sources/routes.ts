@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ifMatchCheck, setRevisionEtag } from '../../http/etags.ts';
 import { setNextLink } from '../../http/links.ts';
 import { notFound } from '../../http/problems.ts';
-import { IdOrSlugParams, PageMetaSchema, pagingQuery, problemResponses, ref } from '../../http/schemas.ts';
+import {
+  IdOrSlugParams,
+  IfMatchHeaders,
+  PageMetaSchema,
+  pagingQuery,
+  problemResponses,
+  ref,
+} from '../../http/schemas.ts';
 import { createSource, deleteSource, findSource, listSources, updateSource } from './repository.ts';
 import { SOURCE_SORTS, SourceCreateSchema, SourcePatchSchema, SourceSchema } from './schemas.ts';
 
@@ -53,9 +61,10 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ data: ref(SourceSchema) }), ...problemResponses(404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const source = await findSource(app.db, request.params.idOrSlug);
       if (!source) throw notFound('source', request.params.idOrSlug);
+      setRevisionEtag(reply, 'source', source);
       return { data: source };
     },
   );
@@ -75,6 +84,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const source = await createSource(app.db, request.body);
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/sources/${source.id}`);
+      setRevisionEtag(reply, 'source', source);
       return { data: source };
     },
   );
@@ -88,16 +98,23 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'updateSource',
         summary: 'Update a source (JSON Merge Patch)',
         params: IdOrSlugParams,
+        headers: IfMatchHeaders,
         body: ref(SourcePatchSchema),
         response: {
           200: Type.Object({ data: ref(SourceSchema) }),
-          ...problemResponses(403, 404, 409, 413, 415),
+          ...problemResponses(403, 404, 409, 412, 413, 415),
         },
       },
     },
-    async (request) => {
-      const source = await updateSource(app.db, request.params.idOrSlug, request.body);
+    async (request, reply) => {
+      const source = await updateSource(
+        app.db,
+        request.params.idOrSlug,
+        request.body,
+        ifMatchCheck(request, 'source'),
+      );
       if (!source) throw notFound('source', request.params.idOrSlug);
+      setRevisionEtag(reply, 'source', source);
       return { data: source };
     },
   );
@@ -111,11 +128,12 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'deleteSource',
         summary: 'Delete a source that no article cites',
         params: IdOrSlugParams,
-        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(403, 404, 409) },
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(403, 404, 409, 412) },
       },
     },
     async (request, reply) => {
-      if (!(await deleteSource(app.db, request.params.idOrSlug)))
+      if (!(await deleteSource(app.db, request.params.idOrSlug, ifMatchCheck(request, 'source'))))
         throw notFound('source', request.params.idOrSlug);
       return reply.code(204).send(null);
     },
