@@ -1,4 +1,5 @@
 import fastifyEtag from '@fastify/etag';
+import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -9,7 +10,9 @@ import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import type { Database } from './db/types.ts';
 import { accessControl } from './http/access.ts';
+import { cors } from './http/cors.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { rateLimit } from './http/rate-limit.ts';
 import { problemResponses, sharedSchemas } from './http/schemas.ts';
 import { textGuard } from './http/text-guard.ts';
 import { strictBodyValidator } from './http/validation.ts';
@@ -46,7 +49,7 @@ const DESCRIPTION = `Newsdesk serves a news site's articles, sources and categor
 export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: config.bodyLimitBytes,
     schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
@@ -67,7 +70,13 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   await app.register(errorHandler);
   await app.register(textGuard);
   await app.register(fastifyEtag);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: false, // JSON has no scripts; the docs page needs its inline ones
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  await app.register(cors);
   await app.register(accessControl);
+  await app.register(rateLimit);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -35,6 +35,36 @@ const settingsSchema = Type.Object({
         "Where readers find an article, for feed links: {slug} and {id} are filled in. Default: the API's own article URL.",
     }),
   ),
+  CORS_READ_ORIGINS: Type.String({
+    default: '*',
+    description: 'Origins allowed to read from browsers (GET/HEAD): `*` or a comma list.',
+  }),
+  CORS_WRITE_ORIGINS: Type.String({
+    default: '',
+    description: 'Origins allowed to write from browsers: a comma list; empty allows none.',
+  }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 50 * 1024 * 1024, default: 1024 * 1024 }),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 600,
+    description: 'Requests per minute per IP without a key.',
+  }),
+  RATE_LIMIT_KEY_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 6000,
+    description: 'Requests per minute per API key.',
+  }),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      description: 'Redis for rate-limit counters shared by every instance.',
+    }),
+  ),
+  REDIS_KEY_PREFIX: Type.String({
+    minLength: 1,
+    default: 'newsdesk:',
+    description: 'Prefix of the keys Newsdesk writes in Redis.',
+  }),
   SEED_DEMO_CONTENT: Type.Boolean({
     default: true,
     description: 'Seed demo content into an empty embedded database on start.',
@@ -54,6 +84,13 @@ export interface Config {
   seedDemoContent: boolean;
   logLevel: string;
   siteTitle: string;
+  corsReadOrigins: string[] | '*';
+  corsWriteOrigins: string[];
+  bodyLimitBytes: number;
+  rateLimitAnonymousPerMinute: number;
+  rateLimitKeyPerMinute: number;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
   /** With `{slug}` and/or `{id}` to fill in. */
   articleUrlTemplate: string;
 }
@@ -69,6 +106,12 @@ function readDotEnv(): Record<string, string> {
     throw error;
   }
 }
+
+const originList = (value: string) =>
+  value
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
 
 /** Reads settings from the environment (and `.env`), failing with one line that names the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -96,6 +139,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: settings.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     seedDemoContent: settings.SEED_DEMO_CONTENT,
     siteTitle: settings.SITE_TITLE,
+    corsReadOrigins: settings.CORS_READ_ORIGINS.trim() === '*' ? '*' : originList(settings.CORS_READ_ORIGINS),
+    corsWriteOrigins: originList(settings.CORS_WRITE_ORIGINS),
+    bodyLimitBytes: settings.BODY_LIMIT_BYTES,
+    rateLimitAnonymousPerMinute: settings.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    rateLimitKeyPerMinute: settings.RATE_LIMIT_KEY_PER_MINUTE,
+    redisUrl: settings.REDIS_URL,
+    redisKeyPrefix: settings.REDIS_KEY_PREFIX,
     articleUrlTemplate:
       settings.ARTICLE_URL_TEMPLATE ?? `${settings.PUBLIC_BASE_URL.replace(/\/+$/, '')}/v1/articles/{slug}`,
     logLevel: settings.LOG_LEVEL,

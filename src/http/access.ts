@@ -58,7 +58,8 @@ export const accessControl = fp(
       return this.apiKey?.scopes.some((granted) => IMPLIED[granted].includes(scope)) ?? false;
     });
     app.addHook('onRoute', (route) => {
-      if (route.url.startsWith(DOCUMENTATION_PREFIX)) return;
+      // Documentation pages, and CORS preflights (which carry no credentials and do nothing).
+      if (route.url.startsWith(DOCUMENTATION_PREFIX) || route.method === 'OPTIONS') return;
       const access = route.config?.access;
       if (!access) {
         throw new Error(
