@@ -25,7 +25,7 @@ async function main() {
 
   if ((await countKeys(database.db)) === 0) {
     app.log.warn(
-      'No API keys yet: reads of published content work, writes need a key. Create the first one with: npm run key -- create --name admin --scope admin',
+      'No API keys yet: reads of published content work, writes need a key. Create the first one with: npm run key -- create --name admin --scope admin (on the embedded database, while the API is stopped)',
     );
   }
 
