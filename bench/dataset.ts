@@ -1,5 +1,5 @@
-import * as OpenCC from 'opencc-js/cn2t';
 import { type Kysely, sql } from 'kysely';
+import * as OpenCC from 'opencc-js/cn2t';
 import type { Database } from '../src/db/types.ts';
 import { summarise } from '../src/modules/articles/html.ts';
 import { searchColumns } from '../src/modules/search/reindex.ts';
@@ -18,7 +18,16 @@ function random(seed: number) {
 
 const COMMON_CHARS =
   '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严';
-const TOPIC_ZH = ['芯片', '人工智能', '超级计算机', '数据中心', '新能源汽车', '大模型', '量子计算', '自动驾驶'];
+const TOPIC_ZH = [
+  '芯片',
+  '人工智能',
+  '超级计算机',
+  '数据中心',
+  '新能源汽车',
+  '大模型',
+  '量子计算',
+  '自动驾驶',
+];
 const TOPIC_EN = ['chip', 'supercomputer', 'quantum', 'battery', 'vehicle', 'inference'];
 
 /** A vocabulary in rank order: generated two- and three-character words, with the topic words placed at given ranks. */
@@ -32,15 +41,57 @@ function vocabulary(next: () => number): string[] {
     words.add(word);
   }
   const ranked = [...words];
-  TOPIC_ZH.forEach((word, i) => ranked.splice(150 + i * 120, 0, word));
+  for (const [i, word] of TOPIC_ZH.entries()) ranked.splice(150 + i * 120, 0, word);
   return ranked;
 }
 
 const EN_FILLER = [
-  'the', 'a', 'of', 'and', 'with', 'for', 'new', 'its', 'in', 'to', 'on', 'said', 'company', 'year', 'industry',
-  'data', 'center', 'model', 'training', 'cloud', 'network', 'software', 'platform', 'market', 'growth', 'engineers',
-  'launch', 'security', 'open', 'source', 'standard', 'design', 'capacity', 'supply', 'research', 'investment',
-  'processor', 'memory', 'customers', 'revenue', 'quarter', 'analysts', 'plans', 'production', 'global', 'demand',
+  'the',
+  'a',
+  'of',
+  'and',
+  'with',
+  'for',
+  'new',
+  'its',
+  'in',
+  'to',
+  'on',
+  'said',
+  'company',
+  'year',
+  'industry',
+  'data',
+  'center',
+  'model',
+  'training',
+  'cloud',
+  'network',
+  'software',
+  'platform',
+  'market',
+  'growth',
+  'engineers',
+  'launch',
+  'security',
+  'open',
+  'source',
+  'standard',
+  'design',
+  'capacity',
+  'supply',
+  'research',
+  'investment',
+  'processor',
+  'memory',
+  'customers',
+  'revenue',
+  'quarter',
+  'analysts',
+  'plans',
+  'production',
+  'global',
+  'demand',
 ];
 const ZH_GLUE = ['，', '，', '。', '；', '、', '的', '的', '在', '和'];
 const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });
@@ -57,7 +108,24 @@ function chineseText(next: () => number, words: string[], chars: number): string
   return text;
 }
 
-const SYLLABLES = ['ka', 'ro', 'mi', 'ten', 'sa', 'lo', 'ver', 'an', 'ti', 'mo', 'del', 'ra', 'pe', 'nu', 'cor', 'vi'];
+const SYLLABLES = [
+  'ka',
+  'ro',
+  'mi',
+  'ten',
+  'sa',
+  'lo',
+  'ver',
+  'an',
+  'ti',
+  'mo',
+  'del',
+  'ra',
+  'pe',
+  'nu',
+  'cor',
+  'vi',
+];
 
 function englishVocabulary(next: () => number): string[] {
   const words = new Set<string>();
@@ -68,7 +136,7 @@ function englishVocabulary(next: () => number): string[] {
     words.add(word);
   }
   const ranked = [...EN_FILLER, ...words];
-  TOPIC_EN.forEach((word, i) => ranked.splice(150 + i * 100, 0, word));
+  for (const [i, word] of TOPIC_EN.entries()) ranked.splice(150 + i * 100, 0, word);
   return ranked;
 }
 
@@ -95,27 +163,31 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
   const englishWords = englishVocabulary(next);
   const sources = [];
   for (let i = 0; i < shape.sources; i++) {
-    sources.push({ slug: `bench-source-${i}`, name: `来源 ${i}`, homepage_url: `https://source${i}.example.com/` });
+    sources.push({
+      slug: `bench-source-${i}`,
+      name: `来源 ${i}`,
+      homepage_url: `https://source${i}.example.com/`,
+    });
   }
-  const sourceIds = (await db.insertInto('sources').values(sources).returning('id').execute()).map((r) => r.id);
+  const sourceIds = (await db.insertInto('sources').values(sources).returning('id').execute()).map(
+    (r) => r.id,
+  );
   const categoryIds: number[] = [];
+  const addCategory = async (slug: string, name: string, parentId: number | null, position: number) => {
+    const { id } = await db
+      .insertInto('categories')
+      .values({ slug, name, parent_id: parentId, position })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    categoryIds.push(id);
+    return id;
+  };
   for (let root = 0; root < 4; root++) {
-    const [r] = await db.insertInto('categories').values({ slug: `bench-root-${root}`, name: `频道 ${root}`, position: root }).returning('id').execute();
-    categoryIds.push(r!.id);
+    const rootId = await addCategory(`bench-root-${root}`, `频道 ${root}`, null, root);
     for (let child = 0; child < 3; child++) {
-      const [c] = await db
-        .insertInto('categories')
-        .values({ slug: `bench-${root}-${child}`, name: `栏目 ${root}-${child}`, parent_id: r!.id, position: child })
-        .returning('id')
-        .execute();
-      categoryIds.push(c!.id);
+      const childId = await addCategory(`bench-${root}-${child}`, `栏目 ${root}-${child}`, rootId, child);
       for (let leaf = 0; leaf < 2; leaf++) {
-        const [l] = await db
-          .insertInto('categories')
-          .values({ slug: `bench-${root}-${child}-${leaf}`, name: `子栏目 ${root}-${child}-${leaf}`, parent_id: c!.id, position: leaf })
-          .returning('id')
-          .execute();
-        categoryIds.push(l!.id);
+        await addCategory(`bench-${root}-${child}-${leaf}`, `子栏目 ${root}-${child}-${leaf}`, childId, leaf);
       }
     }
   }
@@ -125,7 +197,9 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
     select indexdef from pg_indexes where tablename = 'articles' and indexdef ilike '%using gin (search_%'
   `.execute(db);
   for (const { indexdef } of searchIndexes) {
-    await sql`drop index ${sql.id((indexdef.match(/INDEX (\S+) ON/) as RegExpMatchArray)[1] as string)}`.execute(db);
+    await sql`drop index ${sql.id((indexdef.match(/INDEX (\S+) ON/) as RegExpMatchArray)[1] as string)}`.execute(
+      db,
+    );
   }
 
   const start = Date.UTC(2019, 0, 1) / 1000;
@@ -142,12 +216,14 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
       let title: string;
       if (lang === 'en') {
         title = englishText(next, englishWords, 60).replace(/\.$/, '');
-        for (let used = 0; used < bodyChars; used += 500) paragraphs.push(englishText(next, englishWords, 500));
+        for (let used = 0; used < bodyChars; used += 500)
+          paragraphs.push(englishText(next, englishWords, 500));
       } else {
         const convert = lang === 'zh-Hant' ? toTraditional : (text: string) => text;
         title = convert(chineseText(next, words, 20));
         // CJK characters take 3 bytes: a third as many characters make the same 2–5 KB.
-        for (let used = 0; used < bodyChars / 3; used += 200) paragraphs.push(convert(chineseText(next, words, 200)));
+        for (let used = 0; used < bodyChars / 3; used += 200)
+          paragraphs.push(convert(chineseText(next, words, 200)));
       }
       const body_html = paragraphs.map((p) => `<p>${p}</p>`).join('');
       // What htmlToPlainText gives for plain paragraphs, without its cost at this volume.

@@ -29,7 +29,9 @@ async function ensureDatabase() {
   const admin = new URL(databaseUrl);
   const name = admin.pathname.slice(1);
   admin.pathname = '/postgres';
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: admin.toString(), max: 1 }) }) });
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: admin.toString(), max: 1 }) }),
+  });
   const { rows } = await sql`select 1 from pg_database where datname = ${name}`.execute(db);
   if (rows.length === 0) await sql`create database ${sql.id(name)}`.execute(db);
   await db.destroy();
@@ -63,7 +65,9 @@ async function startApi(): Promise<ChildProcess> {
   });
   for (let i = 0; i < 100; i++) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok).catch(() => false);
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ready) return api;
   }
   api.kill();
@@ -122,7 +126,10 @@ const SCENARIOS: [string, string][] = [
   ['search, four characters (人工智能)', `/v1/articles?q=${encodeURIComponent('人工智能')}&limit=20`],
   ['search, traditional (超級計算機)', `/v1/articles?q=${encodeURIComponent('超級計算機')}&limit=20`],
   ['search, English (supercomputer)', '/v1/articles?q=supercomputer&limit=20'],
-  ['search by date, two characters', `/v1/articles?q=${encodeURIComponent('芯片')}&sort=-published_at&limit=20`],
+  [
+    'search by date, two characters',
+    `/v1/articles?q=${encodeURIComponent('芯片')}&sort=-published_at&limit=20`,
+  ],
 ];
 
 await ensureDatabase();
