@@ -18,6 +18,7 @@ import { textGuard } from './http/text-guard.ts';
 import { strictBodyValidator } from './http/validation.ts';
 import { articleRoutes } from './modules/articles/routes.ts';
 import { articleSchemas } from './modules/articles/schemas.ts';
+import { auditRoutes } from './modules/audit-routes.ts';
 import { categoryRoutes } from './modules/categories/routes.ts';
 import { categorySchemas } from './modules/categories/schemas.ts';
 import { feedRoutes } from './modules/feeds/routes.ts';
@@ -144,5 +145,6 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   await app.register(articleRoutes);
   await app.register(feedRoutes);
   await app.register(keyRoutes);
+  await app.register(auditRoutes);
   return app;
 }

@@ -59,6 +59,29 @@ export interface ArticlesTable {
   search_vector: ColumnType<string | null, string | undefined, string>;
   search_title: ColumnType<string | null, string | undefined, string>;
   search_version: ColumnType<number, number | undefined, number>;
+  /** Set while the article is in the trash. */
+  deleted_at: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface ArticleRevisionsTable {
+  id: Generated<number>;
+  article_id: number;
+  revision: number;
+  snapshot: ColumnType<Record<string, unknown>, string, never>;
+  key_id: number | null;
+  key_name: string | null;
+  created_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  resource: 'source' | 'category' | 'article' | 'key';
+  resource_id: number;
+  action: string;
+  changes: ColumnType<Record<string, unknown>, string | undefined, never>;
+  key_id: number | null;
+  key_name: string | null;
+  created_at: Timestamp;
 }
 
 export interface ApiKeysTable {
@@ -74,6 +97,8 @@ export interface ApiKeysTable {
 
 export interface Database {
   api_keys: ApiKeysTable;
+  article_revisions: ArticleRevisionsTable;
+  audit_log: AuditLogTable;
   sources: SourcesTable;
   categories: CategoriesTable;
   articles: ArticlesTable;
@@ -82,6 +107,9 @@ export interface Database {
 export type SourceRow = Selectable<SourcesTable>;
 export type CategoryRow = Selectable<CategoriesTable>;
 /** An article as the API sees it: without the search index columns. */
-export type ArticleRow = Omit<Selectable<ArticlesTable>, 'search_vector' | 'search_title' | 'search_version'>;
+export type ArticleRow = Omit<
+  Selectable<ArticlesTable>,
+  'search_vector' | 'search_title' | 'search_version' | 'deleted_at'
+>;
 export type NewArticle = Insertable<ArticlesTable>;
 export type ArticleUpdate = Updateable<ArticlesTable>;

@@ -40,6 +40,10 @@ const unauthorized = (detail: string) =>
     { 'www-authenticate': 'Bearer realm="newsdesk"' },
   );
 
+/** Who is making a change, for revisions and the audit log. */
+export const actorOf = (request: FastifyRequest) =>
+  request.apiKey ? { id: request.apiKey.id, name: request.apiKey.name } : null;
+
 /** For what a public route does only for some callers (e.g. listing drafts): 401 or 403 unless allowed. */
 export function requireScope(request: FastifyRequest, scope: Scope, what: string): void {
   if (!request.apiKey) throw unauthorized(`${what} needs an API key with the ${scope} scope.`);

@@ -5,7 +5,7 @@ import { findCategory, subtreeIds } from '../categories/repository.ts';
 import { type ParsedQuery, parseQuery } from '../search/tokenizer.ts';
 import { findSource } from '../sources/repository.ts';
 import type { ArticleFilter } from './repository.ts';
-import type { ARTICLE_STATUSES } from './schemas.ts';
+import type { LISTING_STATUSES } from './schemas.ts';
 
 export interface ListingFilters {
   category?: string;
@@ -13,7 +13,7 @@ export interface ListingFilters {
   source?: string;
   tag?: string;
   lang?: string;
-  status?: (typeof ARTICLE_STATUSES)[number];
+  status?: (typeof LISTING_STATUSES)[number];
   published_after?: string;
   published_before?: string;
 }

@@ -35,7 +35,7 @@ const LISTED_COLUMNS = sql.raw(
 export async function relatedArticles(db: Kysely<Database>, article: ArticleRow, limit: number) {
   const titleTerms = anyTermQuery(article.title);
   const titleQuery = titleTerms ? sql`cast(${titleTerms} as tsquery)` : sql`cast('' as tsquery)`;
-  const isPublic = sql`a.status = 'published' and a.published_at <= now() and a.id <> ${article.id}`;
+  const isPublic = sql`a.status = 'published' and a.published_at <= now() and a.deleted_at is null and a.id <> ${article.id}`;
   const { rows } = await sql<Omit<ArticleRow, 'body_html' | 'body_text'> & { score: number }>`
     with candidates as (
       (select a.id from articles a where ${isPublic} and a.category_id = ${article.category_id}

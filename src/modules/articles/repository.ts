@@ -49,8 +49,8 @@ const sourceColumns = [
 ] as const;
 
 export interface ArticleFilter {
-  /** Public readers see only published articles whose time has come. */
-  status: ArticleStatus | 'public';
+  /** Public readers see only published articles whose time has come; `trashed` is the trash. */
+  status: ArticleStatus | 'public' | 'trashed';
   categoryIds?: RawBuilder<number> | number[];
   sourceIds?: number[];
   tag?: string;
@@ -65,11 +65,19 @@ type ArticleQuery = SelectQueryBuilder<Database, 'articles', object>;
 
 export function applyArticleFilter(query: ArticleQuery, filter: ArticleFilter): ArticleQuery {
   let q = query;
+  if (filter.status === 'trashed')
+    return applyOtherFilters(q.where('articles.deleted_at', 'is not', null), filter);
+  q = q.where('articles.deleted_at', 'is', null);
   if (filter.status === 'public') {
     q = q.where('articles.status', '=', 'published').where('articles.published_at', '<=', sql<string>`now()`);
   } else {
     q = q.where('articles.status', '=', filter.status);
   }
+  return applyOtherFilters(q, filter);
+}
+
+function applyOtherFilters(query: ArticleQuery, filter: ArticleFilter): ArticleQuery {
+  let q = query;
   if (filter.categoryIds !== undefined) {
     const ids = filter.categoryIds;
     q = Array.isArray(ids)
@@ -290,7 +298,11 @@ export async function findArticle(
   visibility: 'public' | 'any',
 ): Promise<ArticleRow | undefined> {
   const { column, value } = idOrSlugFilter(idOrSlug);
-  let query = db.selectFrom('articles').select(ARTICLE_COLUMNS).where(column, '=', value);
+  let query = db
+    .selectFrom('articles')
+    .select(ARTICLE_COLUMNS)
+    .where(column, '=', value)
+    .where('deleted_at', 'is', null);
   if (visibility === 'public') {
     query = query.where('status', '=', 'published').where('published_at', '<=', sql<string>`now()`);
   }

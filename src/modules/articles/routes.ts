@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { requireScope } from '../../http/access.ts';
+import { actorOf, requireScope } from '../../http/access.ts';
 import { ifMatchCheck, setRevisionEtag } from '../../http/etags.ts';
 import { setNextLink } from '../../http/links.ts';
-import { invalid, notFound } from '../../http/problems.ts';
+import { conflict, invalid, notFound } from '../../http/problems.ts';
 import {
   IdOrSlugParams,
   IfMatchHeaders,
@@ -23,18 +23,27 @@ import {
   loadIncludes,
   neighbors,
 } from './repository.ts';
+import { findRevision, listRevisions } from './revisions.ts';
 import {
   ARTICLE_INCLUDES,
   ARTICLE_SORTS,
-  ARTICLE_STATUSES,
   ArticleCreateSchema,
   type ArticleInclude,
   ArticleLinkSchema,
   ArticleListItemSchema,
   ArticlePatchSchema,
+  ArticleRevisionSchema,
   ArticleSchema,
+  LISTING_STATUSES,
 } from './schemas.ts';
-import { createArticle, deleteArticle, updateArticle } from './service.ts';
+import {
+  createArticle,
+  purgeArticle,
+  restoreFromTrash,
+  restoreRevision,
+  trashArticle,
+  updateArticle,
+} from './service.ts';
 
 const tags = ['articles'];
 const write = { access: { scope: 'content:write' } } as const;
@@ -127,9 +136,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
               }),
             ),
             status: Type.Optional(
-              Type.Enum(ARTICLE_STATUSES, {
+              Type.Enum(LISTING_STATUSES, {
                 description:
-                  '`published` (the default) is public; `draft` and `archived` need `content:read`.',
+                  '`published` (the default) is public; `draft`, `archived` and `trashed` need `content:read`.',
               }),
             ),
             published_after: Type.Optional(
@@ -366,16 +375,143 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: 'deleteArticle',
-        summary: 'Delete an article',
+        summary: 'Move an article to the trash (or, with purge=true and the admin scope, delete it for good)',
+        description:
+          'A trashed article disappears from every read, keeps its revisions, and comes back with `POST .../restore`. Only `purge=true` (admin) deletes it.',
         params: IdOrSlugParams,
         headers: IfMatchHeaders,
-        response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(403, 404, 412) },
+        querystring: Type.Object(
+          {
+            purge: Type.Optional(
+              Type.Boolean({ default: false, description: 'Delete for good (admin scope).' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          204: Type.Null({ description: 'Trashed (or purged).' }),
+          ...problemResponses(403, 404, 412),
+        },
       },
     },
     async (request, reply) => {
-      if (!(await deleteArticle(app.db, request.params.idOrSlug, ifMatchCheck(request, 'article'))))
-        throw notFound('article', request.params.idOrSlug);
+      const check = ifMatchCheck(request, 'article');
+      let done: boolean;
+      if (request.query.purge) {
+        requireScope(request, 'admin', 'Purging an article');
+        done = await purgeArticle(app.db, request.params.idOrSlug, check);
+      } else {
+        done = await trashArticle(app.db, request.params.idOrSlug, check, actorOf(request));
+      }
+      if (!done) throw notFound('article', request.params.idOrSlug);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/articles/:idOrSlug/restore',
+    {
+      config: write,
+      schema: {
+        tags,
+        operationId: 'restoreArticle',
+        summary: 'Take an article out of the trash',
+        params: IdOrSlugParams,
+        response: { 200: Type.Object({ data: ref(ArticleSchema) }), ...problemResponses(403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const article = await restoreFromTrash(app.db, request.params.idOrSlug, actorOf(request));
+      if (!article) throw notFound('article', request.params.idOrSlug);
+      if (article === 'not-trashed') throw conflict('not-trashed', 'The article is not in the trash.');
+      setRevisionEtag(reply, 'article', article);
+      return { data: article };
+    },
+  );
+
+  const revisionParams = Type.Object(
+    {
+      idOrSlug: IdOrSlugParams.properties.idOrSlug,
+      revision: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+    },
+    { additionalProperties: false },
+  );
+
+  app.get(
+    '/v1/articles/:idOrSlug/revisions',
+    {
+      config: { access: { scope: 'content:read' } },
+      schema: {
+        tags,
+        operationId: 'listArticleRevisions',
+        summary: 'Earlier versions of an article: who changed it (which key) and when',
+        params: IdOrSlugParams,
+        response: {
+          200: Type.Object({ data: Type.Array(ref(ArticleRevisionSchema)) }),
+          ...problemResponses(403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const article = await findArticle(app.db, request.params.idOrSlug, 'any');
+      if (!article) throw notFound('article', request.params.idOrSlug);
+      return { data: await listRevisions(app.db, article.id) };
+    },
+  );
+
+  app.get(
+    '/v1/articles/:idOrSlug/revisions/:revision',
+    {
+      config: { access: { scope: 'content:read' } },
+      schema: {
+        tags,
+        operationId: 'getArticleRevision',
+        summary: 'The article as it was at a revision',
+        params: revisionParams,
+        response: {
+          200: Type.Object({
+            data: Type.Object({ ...ArticleRevisionSchema.properties, article: ref(ArticleSchema) }),
+          }),
+          ...problemResponses(403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const article = await findArticle(app.db, request.params.idOrSlug, 'any');
+      if (!article) throw notFound('article', request.params.idOrSlug);
+      const saved = await findRevision(app.db, article.id, request.params.revision);
+      if (!saved) throw notFound('revision', request.params.revision);
+      const { snapshot, ...revision } = saved;
+      return { data: { ...revision, article: snapshot } };
+    },
+  );
+
+  app.post(
+    '/v1/articles/:idOrSlug/revisions/:revision/restore',
+    {
+      config: write,
+      schema: {
+        tags,
+        operationId: 'restoreArticleRevision',
+        summary: 'Put back an earlier revision (itself a new revision)',
+        params: revisionParams,
+        headers: IfMatchHeaders,
+        response: { 200: Type.Object({ data: ref(ArticleSchema) }), ...problemResponses(403, 404, 409, 412) },
+      },
+    },
+    async (request, reply) => {
+      const { idOrSlug, revision } = request.params;
+      const article = await restoreRevision(
+        app.db,
+        idOrSlug,
+        revision,
+        ifMatchCheck(request, 'article'),
+        actorOf(request),
+      );
+      if (!article) throw notFound('article', idOrSlug);
+      if (article === 'no-revision') throw notFound('revision', revision);
+      setRevisionEtag(reply, 'article', article);
+      return { data: article };
     },
   );
 };

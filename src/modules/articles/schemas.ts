@@ -6,6 +6,7 @@ import { slugSchema } from '../slugs.ts';
 import { SourceSchema } from '../sources/schemas.ts';
 
 export const ARTICLE_STATUSES = ['draft', 'published', 'archived'] as const;
+export const LISTING_STATUSES = [...ARTICLE_STATUSES, 'trashed'] as const;
 export const ARTICLE_SORTS = ['-published_at', 'published_at', '-updated_at', 'title', 'relevance'] as const;
 export const ARTICLE_INCLUDES = ['source', 'category', 'breadcrumbs'] as const;
 
@@ -151,7 +152,20 @@ export const ArticlePatchSchema = Type.Partial(Type.Object(writable), {
   examples: [{ status: 'published' }],
 });
 
+export const ArticleRevisionSchema = Type.Object(
+  {
+    revision: Type.Integer({ description: 'The revision number the article had.', examples: [3] }),
+    key_id: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'The API key that changed it from this state.',
+    }),
+    key_name: Type.Union([Type.String(), Type.Null()], { examples: ['editor'] }),
+    created_at: Type.String({ format: 'date-time', description: 'When it was changed from this state.' }),
+  },
+  { $id: 'ArticleRevision', additionalProperties: false },
+);
+
 export const articleSchemas = [
+  ArticleRevisionSchema,
   CoverImageSchema,
   ArticleSchema,
   ArticleListItemSchema,

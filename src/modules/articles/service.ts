@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { ArticleRow, ArticleUpdate, Database } from '../../db/types.ts';
 import type { VersionCheck } from '../../http/etags.ts';
+import type { Actor } from '../audit.ts';
 import { searchColumns } from '../search/reindex.ts';
 import { idOrSlugFilter, withSlug } from '../slugs.ts';
 import { htmlToPlainText, sanitizeArticleHtml, summarise } from './html.ts';
 import { ARTICLE_COLUMNS } from './repository.ts';
+import { findRevision, saveRevision } from './revisions.ts';
 import type { ArticleCreate, ArticlePatch } from './schemas.ts';
 
 const uniqueTags = (tags: string[]) => [...new Set(tags.map((tag) => tag.trim()))];
@@ -77,19 +79,15 @@ export async function updateArticle(
   idOrSlug: string,
   patch: ArticlePatch,
   check?: VersionCheck,
+  actor: Actor = null,
 ): Promise<ArticleRow | undefined> {
-  const { column, value } = idOrSlugFilter(idOrSlug);
   return db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('articles')
-      .select(ARTICLE_COLUMNS)
-      .where(column, '=', value)
-      .forUpdate()
-      .executeTakeFirst();
+    const current = await lockArticle(trx, idOrSlug, 'live');
     if (!current) return undefined;
     check?.(current);
     const changes = changesFor(current, patch);
     if (Object.keys(changes).length === 0) return current;
+    await saveRevision(trx, current, actor);
     if (changes.title !== undefined || changes.summary !== undefined || changes.body_text !== undefined) {
       Object.assign(changes, searchColumns({ ...current, ...(changes as Partial<typeof current>) }));
     }
@@ -102,22 +100,117 @@ export async function updateArticle(
   });
 }
 
-export async function deleteArticle(
+type Trashed = 'live' | 'trashed' | 'any';
+
+/** The article, locked for the rest of the transaction: in the trash, out of it, or either. */
+async function lockArticle(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  where: Trashed,
+): Promise<ArticleRow | undefined> {
+  const { column, value } = idOrSlugFilter(idOrSlug);
+  let query = db.selectFrom('articles').select(ARTICLE_COLUMNS).where(column, '=', value);
+  if (where !== 'any') query = query.where('deleted_at', where === 'live' ? 'is' : 'is not', null);
+  return query.forUpdate().executeTakeFirst();
+}
+
+/** Moves the article to the trash: gone from every read, restorable, its revision history kept. */
+export async function trashArticle(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  check?: VersionCheck,
+  actor: Actor = null,
+) {
+  return db.transaction().execute(async (trx) => {
+    const current = await lockArticle(trx, idOrSlug, 'live');
+    if (!current) return false;
+    check?.(current);
+    await saveRevision(trx, current, actor);
+    await trx
+      .updateTable('articles')
+      .set({ deleted_at: new Date().toISOString() })
+      .where('id', '=', current.id)
+      .execute();
+    return true;
+  });
+}
+
+export async function restoreFromTrash(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  actor: Actor = null,
+): Promise<ArticleRow | 'not-trashed' | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const current = await lockArticle(trx, idOrSlug, 'any');
+    if (!current) return undefined;
+    const { deleted_at } = await trx
+      .selectFrom('articles')
+      .select('deleted_at')
+      .where('id', '=', current.id)
+      .executeTakeFirstOrThrow();
+    if (deleted_at === null) return 'not-trashed';
+    await saveRevision(trx, current, actor);
+    return trx
+      .updateTable('articles')
+      .set({ deleted_at: null })
+      .where('id', '=', current.id)
+      .returning(ARTICLE_COLUMNS)
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Deletes for good, with its revisions: the one way to lose an article, and only for admins. */
+export async function purgeArticle(
   db: Kysely<Database>,
   idOrSlug: string,
   check?: VersionCheck,
 ): Promise<boolean> {
-  const { column, value } = idOrSlugFilter(idOrSlug);
   return db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('articles')
-      .select(['id', 'revision'])
-      .where(column, '=', value)
-      .forUpdate()
-      .executeTakeFirst();
+    const current = await lockArticle(trx, idOrSlug, 'any');
     if (!current) return false;
     check?.(current);
     await trx.deleteFrom('articles').where('id', '=', current.id).execute();
     return true;
+  });
+}
+
+/** Puts back the content of an earlier revision, as a new revision. */
+export async function restoreRevision(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  revision: number,
+  check?: VersionCheck,
+  actor: Actor = null,
+): Promise<ArticleRow | 'no-revision' | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const current = await lockArticle(trx, idOrSlug, 'live');
+    if (!current) return undefined;
+    check?.(current);
+    const saved = await findRevision(trx, current.id, revision);
+    if (!saved) return 'no-revision';
+    const { snapshot } = saved;
+    const changes = changesFor(current, {
+      slug: snapshot.slug,
+      title: snapshot.title,
+      summary: snapshot.summary,
+      body_html: snapshot.body_html,
+      cover_image: snapshot.cover_image,
+      author: snapshot.author,
+      lang: snapshot.lang,
+      tags: snapshot.tags,
+      status: snapshot.status,
+      published_at: snapshot.published_at,
+      source_id: snapshot.source_id,
+      source_url: snapshot.source_url,
+      category_id: snapshot.category_id,
+    });
+    await saveRevision(trx, current, actor);
+    Object.assign(changes, searchColumns({ ...current, ...(changes as Partial<ArticleRow>) }));
+    return trx
+      .updateTable('articles')
+      .set(changes)
+      .where('id', '=', current.id)
+      .returning(ARTICLE_COLUMNS)
+      .executeTakeFirstOrThrow();
   });
 }

@@ -3,6 +3,7 @@ import type { CategoryRow, Database } from '../../db/types.ts';
 import type { VersionCheck } from '../../http/etags.ts';
 import { type PageRequest, paginate, type SortSpec } from '../../http/paging.ts';
 import { conflict } from '../../http/problems.ts';
+import { type Actor, recordAudit } from '../audit.ts';
 import { idOrSlugFilter, withSlug } from '../slugs.ts';
 import type { CategoryCreate, CategoryPatch } from './schemas.ts';
 
@@ -82,6 +83,7 @@ export async function categoryTree(db: Kysely<Database>): Promise<CategoryTreeNo
         .whereRef('articles.category_id', '=', 'categories.id')
         .where('articles.status', '=', 'published')
         .where('articles.published_at', '<=', sql<string>`now()`)
+        .where('articles.deleted_at', 'is', null)
         .as('article_count'),
     )
     .orderBy('categories.position')
@@ -144,10 +146,14 @@ async function nextPosition(db: Kysely<Database>, parentId: number | null): Prom
   return row.next;
 }
 
-export async function createCategory(db: Kysely<Database>, input: CategoryCreate): Promise<CategoryRow> {
+export async function createCategory(
+  db: Kysely<Database>,
+  input: CategoryCreate,
+  actor: Actor = null,
+): Promise<CategoryRow> {
   const parentId = input.parent_id ?? null;
   const position = input.position ?? (await nextPosition(db, parentId));
-  return withSlug(db, 'categories', input.slug, input.name, (slug) =>
+  const created = await withSlug(db, 'categories', input.slug, input.name, (slug) =>
     db
       .insertInto('categories')
       .values({
@@ -160,6 +166,14 @@ export async function createCategory(db: Kysely<Database>, input: CategoryCreate
       .returning(categoryColumns)
       .executeTakeFirstOrThrow(),
   );
+  await recordAudit(db, {
+    resource: 'category',
+    resourceId: created.id,
+    action: 'create',
+    changes: input,
+    actor,
+  });
+  return created;
 }
 
 async function assertNoCycle(
@@ -191,6 +205,7 @@ export async function updateCategory(
   idOrSlug: string,
   patch: CategoryPatch,
   check?: VersionCheck,
+  actor: Actor = null,
 ): Promise<CategoryRow | undefined> {
   const { column, value } = idOrSlugFilter(idOrSlug);
   return db.transaction().execute(async (trx) => {
@@ -208,12 +223,20 @@ export async function updateCategory(
     if (Object.keys(patch).length === 0) return current;
     if (moving) await assertNoCycle(trx, current.id, patch.parent_id as number);
     const changes = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}) };
-    return trx
+    const updated = await trx
       .updateTable('categories')
       .set(changes)
       .where('id', '=', current.id)
       .returning(categoryColumns)
       .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      resource: 'category',
+      resourceId: current.id,
+      action: 'update',
+      changes: patch,
+      actor,
+    });
+    return updated;
   });
 }
 
@@ -222,6 +245,7 @@ export async function deleteCategory(
   db: Kysely<Database>,
   idOrSlug: string,
   check?: VersionCheck,
+  actor: Actor = null,
 ): Promise<boolean> {
   const { column, value } = idOrSlugFilter(idOrSlug);
   return db.transaction().execute(async (trx) => {
@@ -262,6 +286,7 @@ export async function deleteCategory(
       });
     }
     await trx.deleteFrom('categories').where('id', '=', category.id).execute();
+    await recordAudit(trx, { resource: 'category', resourceId: category.id, action: 'delete', actor });
     return true;
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { actorOf } from '../../http/access.ts';
 import { ifMatchCheck, setRevisionEtag } from '../../http/etags.ts';
 import { setNextLink } from '../../http/links.ts';
 import { invalid, notFound } from '../../http/problems.ts';
@@ -159,7 +160,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const category = await createCategory(app.db, request.body);
+      const category = await createCategory(app.db, request.body, actorOf(request));
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/categories/${category.id}`);
       setRevisionEtag(reply, 'category', category);
       return { data: category };
@@ -189,6 +190,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.idOrSlug,
         request.body,
         ifMatchCheck(request, 'category'),
+        actorOf(request),
       );
       if (!category) throw notFound('category', request.params.idOrSlug);
       setRevisionEtag(reply, 'category', category);
@@ -210,7 +212,14 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!(await deleteCategory(app.db, request.params.idOrSlug, ifMatchCheck(request, 'category'))))
+      if (
+        !(await deleteCategory(
+          app.db,
+          request.params.idOrSlug,
+          ifMatchCheck(request, 'category'),
+          actorOf(request),
+        ))
+      )
         throw notFound('category', request.params.idOrSlug);
       return reply.code(204).send(null);
     },

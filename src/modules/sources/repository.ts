@@ -3,6 +3,7 @@ import type { Database, SourceRow } from '../../db/types.ts';
 import type { VersionCheck } from '../../http/etags.ts';
 import { type PageRequest, paginate, type SortSpec } from '../../http/paging.ts';
 import { conflict } from '../../http/problems.ts';
+import { type Actor, recordAudit } from '../audit.ts';
 import { idOrSlugFilter, withSlug } from '../slugs.ts';
 import type { SourceCreate, SourcePatch } from './schemas.ts';
 
@@ -48,6 +49,7 @@ export async function listSources(db: Kysely<Database>, sort: string, page: Page
             .whereRef('articles.source_id', '=', 'sources.id')
             .where('articles.status', '=', 'published')
             .where('articles.published_at', '<=', sql<string>`now()`)
+            .where('articles.deleted_at', 'is', null)
             .as('article_count'),
         ),
     spec,
@@ -60,8 +62,12 @@ export async function findSource(db: Kysely<Database>, idOrSlug: string): Promis
   return db.selectFrom('sources').select(columns).where(column, '=', value).executeTakeFirst();
 }
 
-export async function createSource(db: Kysely<Database>, input: SourceCreate): Promise<SourceRow> {
-  return withSlug(db, 'sources', input.slug, input.name, (slug) =>
+export async function createSource(
+  db: Kysely<Database>,
+  input: SourceCreate,
+  actor: Actor = null,
+): Promise<SourceRow> {
+  const created = await withSlug(db, 'sources', input.slug, input.name, (slug) =>
     db
       .insertInto('sources')
       .values({
@@ -73,6 +79,14 @@ export async function createSource(db: Kysely<Database>, input: SourceCreate): P
       .returning(columns)
       .executeTakeFirstOrThrow(),
   );
+  await recordAudit(db, {
+    resource: 'source',
+    resourceId: created.id,
+    action: 'create',
+    changes: input,
+    actor,
+  });
+  return created;
 }
 
 export async function updateSource(
@@ -80,6 +94,7 @@ export async function updateSource(
   idOrSlug: string,
   patch: SourcePatch,
   check?: VersionCheck,
+  actor: Actor = null,
 ): Promise<SourceRow | undefined> {
   const { column, value } = idOrSlugFilter(idOrSlug);
   const changes = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}) };
@@ -93,12 +108,20 @@ export async function updateSource(
     if (!current) return undefined;
     check?.(current);
     if (Object.keys(changes).length === 0) return current;
-    return trx
+    const updated = await trx
       .updateTable('sources')
       .set(changes)
       .where('id', '=', current.id)
       .returning(columns)
       .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      resource: 'source',
+      resourceId: current.id,
+      action: 'update',
+      changes: patch,
+      actor,
+    });
+    return updated;
   });
 }
 
@@ -107,6 +130,7 @@ export async function deleteSource(
   db: Kysely<Database>,
   idOrSlug: string,
   check?: VersionCheck,
+  actor: Actor = null,
 ): Promise<boolean> {
   const { column, value } = idOrSlugFilter(idOrSlug);
   return db.transaction().execute(async (trx) => {
@@ -129,6 +153,7 @@ export async function deleteSource(
       });
     }
     await trx.deleteFrom('sources').where('id', '=', source.id).execute();
+    await recordAudit(trx, { resource: 'source', resourceId: source.id, action: 'delete', actor });
     return true;
   });
 }

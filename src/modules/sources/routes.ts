@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { actorOf } from '../../http/access.ts';
 import { ifMatchCheck, setRevisionEtag } from '../../http/etags.ts';
 import { setNextLink } from '../../http/links.ts';
 import { notFound } from '../../http/problems.ts';
@@ -82,7 +83,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const source = await createSource(app.db, request.body);
+      const source = await createSource(app.db, request.body, actorOf(request));
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/sources/${source.id}`);
       setRevisionEtag(reply, 'source', source);
       return { data: source };
@@ -112,6 +113,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.idOrSlug,
         request.body,
         ifMatchCheck(request, 'source'),
+        actorOf(request),
       );
       if (!source) throw notFound('source', request.params.idOrSlug);
       setRevisionEtag(reply, 'source', source);
@@ -133,7 +135,14 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!(await deleteSource(app.db, request.params.idOrSlug, ifMatchCheck(request, 'source'))))
+      if (
+        !(await deleteSource(
+          app.db,
+          request.params.idOrSlug,
+          ifMatchCheck(request, 'source'),
+          actorOf(request),
+        ))
+      )
         throw notFound('source', request.params.idOrSlug);
       return reply.code(204).send(null);
     },
