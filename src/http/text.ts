@@ -1,15 +1,19 @@
 import { Type } from 'typebox';
 
-/** No control characters (tabs and newlines are allowed only where `multiline`). */
-export const SINGLE_LINE_PATTERN = '^[^\\u0000-\\u001F\\u007F]*$';
-export const MULTILINE_PATTERN = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
-
-export const NON_BLANK_SINGLE_LINE_PATTERN = '^(?=.*\\S)[^\\u0000-\\u001F\\u007F]*$';
+/**
+ * Plain text: no control characters (tabs and line breaks only where `multiline`) and nothing that reads as
+ * markup (`<b>`, `</p>`, `<!--`), so a plain field can never smuggle HTML into a page that trusts it.
+ */
+const NO_MARKUP = '(?![\\s\\S]*<[A-Za-z/!?])';
+export const SINGLE_LINE_PATTERN = `^${NO_MARKUP}[^\\u0000-\\u001F\\u007F]*$`;
+export const MULTILINE_PATTERN = `^${NO_MARKUP}[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$`;
+export const NON_BLANK_SINGLE_LINE_PATTERN = `^${NO_MARKUP}(?=.*\\S)[^\\u0000-\\u001F\\u007F]*$`;
 
 export const TEXT_PATTERN_MESSAGES: Record<string, string> = {
-  [SINGLE_LINE_PATTERN]: 'must not contain control characters or line breaks',
-  [MULTILINE_PATTERN]: 'must not contain control characters',
-  [NON_BLANK_SINGLE_LINE_PATTERN]: 'must not be blank or contain control characters or line breaks',
+  [SINGLE_LINE_PATTERN]: 'must be plain text on one line: no markup, control characters or line breaks',
+  [MULTILINE_PATTERN]: 'must be plain text: no markup or control characters',
+  [NON_BLANK_SINGLE_LINE_PATTERN]:
+    'must be plain text on one line, not blank: no markup, control characters or line breaks',
 };
 
 interface PlainTextOptions {

@@ -1,6 +1,13 @@
 import { convert } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 
+const HIDING_STYLE =
+  /(display\s*:\s*none|visibility\s*:\s*(hidden|collapse)|opacity\s*:\s*0*(\.0+)?\s*(;|!|$)|font-size\s*:\s*0+(\.0+)?[a-z%]*\s*(;|!|$)|(height|width|max-height|max-width)\s*:\s*0+[a-z%]*\s*(;|!|$)|(left|top|right|text-indent|margin-left)\s*:\s*-\d{3,}|clip\s*:\s*rect\(\s*0)/i;
+
+function isHidden(attribs: Record<string, string>): boolean {
+  return 'hidden' in attribs || attribs['aria-hidden'] === 'true' || HIDING_STYLE.test(attribs.style ?? '');
+}
+
 /** What a news article needs: text structure, links, figures with captions, tables, quotes. */
 const NEWS_ALLOWLIST: sanitizeHtml.IOptions = {
   allowedTags: [
@@ -62,6 +69,8 @@ const NEWS_ALLOWLIST: sanitizeHtml.IOptions = {
   allowedSchemesByTag: { img: ['http', 'https'] },
   allowProtocolRelative: false,
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed'],
+  // Spam injected into a hacked page hides in invisible blocks: those go with everything inside them.
+  exclusiveFilter: (frame) => isHidden(frame.attribs),
   transformTags: {
     a: (tagName, attribs) => {
       const external = /^https?:\/\//i.test(attribs.href ?? '');

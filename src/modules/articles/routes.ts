@@ -361,6 +361,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.idOrSlug,
         request.body,
         ifMatchCheck(request, 'article'),
+        actorOf(request),
       );
       if (!article) throw notFound('article', request.params.idOrSlug);
       setRevisionEtag(reply, 'article', article);
