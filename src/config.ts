@@ -65,6 +65,11 @@ const settingsSchema = Type.Object({
     default: 'newsdesk:',
     description: 'Prefix of the keys Newsdesk writes in Redis.',
   }),
+  IFRAME_ALLOWED_HOSTS: Type.String({
+    default: '',
+    description:
+      'Hosts whose iframes may stay in article bodies (comma list, e.g. player.bilibili.com); others are removed.',
+  }),
   SEED_DEMO_CONTENT: Type.Boolean({
     default: true,
     description: 'Seed demo content into an empty embedded database on start.',
@@ -91,6 +96,7 @@ export interface Config {
   rateLimitKeyPerMinute: number;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  iframeHosts: string[];
   /** With `{slug}` and/or `{id}` to fill in. */
   articleUrlTemplate: string;
 }
@@ -146,6 +152,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitKeyPerMinute: settings.RATE_LIMIT_KEY_PER_MINUTE,
     redisUrl: settings.REDIS_URL,
     redisKeyPrefix: settings.REDIS_KEY_PREFIX,
+    iframeHosts: settings.IFRAME_ALLOWED_HOSTS.split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
     articleUrlTemplate:
       settings.ARTICLE_URL_TEMPLATE ?? `${settings.PUBLIC_BASE_URL.replace(/\/+$/, '')}/v1/articles/{slug}`,
     logLevel: settings.LOG_LEVEL,

@@ -179,3 +179,27 @@ describe('sanitising', () => {
     assert.ok((await makeSource(ctx, { name: unique('a < b') })).id, 'a lone < is text');
   });
 });
+
+describe('iframes', () => {
+  test('only iframes from IFRAME_ALLOWED_HOSTS stay', async () => {
+    const allowing = await startTestApp({ IFRAME_ALLOWED_HOSTS: 'player.bilibili.com' });
+    try {
+      const response = await allowing.request({
+        method: 'POST',
+        url: '/v1/articles',
+        payload: {
+          title: unique('视频'),
+          body_html:
+            '<p>视频：</p><iframe src="https://player.bilibili.com/player.html?bvid=BV1" width="640" onload="x()"></iframe><iframe src="https://evil.example/x"></iframe><iframe src="http://player.bilibili.com/insecure"></iframe>',
+        },
+      });
+      assert.equal(response.statusCode, 201);
+      assert.equal(
+        response.json().data.body_html,
+        '<p>视频：</p><iframe src="https://player.bilibili.com/player.html?bvid=BV1" width="640"></iframe>',
+      );
+    } finally {
+      await allowing.close();
+    }
+  });
+});

@@ -79,8 +79,40 @@ const NEWS_ALLOWLIST: sanitizeHtml.IOptions = {
   },
 };
 
-export function sanitizeArticleHtml(html: string): string {
-  return sanitizeHtml(html, NEWS_ALLOWLIST).trim();
+export interface HtmlPolicy {
+  /** Hosts whose iframes (video players, maps) may stay in an article; every other iframe goes. */
+  iframeHosts: readonly string[];
+}
+
+export const DEFAULT_HTML_POLICY: HtmlPolicy = { iframeHosts: [] };
+
+function iframeAllowed(src: string | undefined, hosts: readonly string[]): boolean {
+  try {
+    const url = new URL(src ?? '');
+    return url.protocol === 'https:' && hosts.includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export function sanitizeArticleHtml(html: string, policy: HtmlPolicy = DEFAULT_HTML_POLICY): string {
+  if (policy.iframeHosts.length === 0) return sanitizeHtml(html, NEWS_ALLOWLIST).trim();
+  return sanitizeHtml(html, {
+    ...NEWS_ALLOWLIST,
+    allowedTags: [...(NEWS_ALLOWLIST.allowedTags as string[]), 'iframe'],
+    allowedAttributes: {
+      ...NEWS_ALLOWLIST.allowedAttributes,
+      iframe: ['src', 'width', 'height', 'title', 'allowfullscreen'],
+    },
+    allowedSchemesByTag: {
+      ...(NEWS_ALLOWLIST.allowedSchemesByTag as Record<string, string[]>),
+      iframe: ['https'],
+    },
+    nonTextTags: (NEWS_ALLOWLIST.nonTextTags as string[]).filter((tag) => tag !== 'iframe'),
+    exclusiveFilter: (frame) =>
+      isHidden(frame.attribs) ||
+      (frame.tag === 'iframe' && !iframeAllowed(frame.attribs.src, policy.iframeHosts)),
+  }).trim();
 }
 
 export function htmlToPlainText(html: string): string {

@@ -75,6 +75,7 @@ function commaList<T extends string>(raw: string | undefined, allowed: readonly 
 }
 
 export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const htmlPolicy = { iframeHosts: app.config.iframeHosts };
   app.get(
     '/v1/articles',
     {
@@ -331,7 +332,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const article = await createArticle(app.db, request.body);
+      const article = await createArticle(app.db, request.body, htmlPolicy);
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/articles/${article.id}`);
       setRevisionEtag(reply, 'article', article);
       return { data: article };
@@ -356,13 +357,11 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const article = await updateArticle(
-        app.db,
-        request.params.idOrSlug,
-        request.body,
-        ifMatchCheck(request, 'article'),
-        actorOf(request),
-      );
+      const article = await updateArticle(app.db, request.params.idOrSlug, request.body, {
+        check: ifMatchCheck(request, 'article'),
+        actor: actorOf(request),
+        html: htmlPolicy,
+      });
       if (!article) throw notFound('article', request.params.idOrSlug);
       setRevisionEtag(reply, 'article', article);
       return { data: article };
@@ -402,7 +401,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         requireScope(request, 'admin', 'Purging an article');
         done = await purgeArticle(app.db, request.params.idOrSlug, check);
       } else {
-        done = await trashArticle(app.db, request.params.idOrSlug, check, actorOf(request));
+        done = await trashArticle(app.db, request.params.idOrSlug, { check, actor: actorOf(request) });
       }
       if (!done) throw notFound('article', request.params.idOrSlug);
       return reply.code(204).send(null);
@@ -502,13 +501,11 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { idOrSlug, revision } = request.params;
-      const article = await restoreRevision(
-        app.db,
-        idOrSlug,
-        revision,
-        ifMatchCheck(request, 'article'),
-        actorOf(request),
-      );
+      const article = await restoreRevision(app.db, idOrSlug, revision, {
+        check: ifMatchCheck(request, 'article'),
+        actor: actorOf(request),
+        html: htmlPolicy,
+      });
       if (!article) throw notFound('article', idOrSlug);
       if (article === 'no-revision') throw notFound('revision', revision);
       setRevisionEtag(reply, 'article', article);

@@ -4,21 +4,38 @@ import type { VersionCheck } from '../../http/etags.ts';
 import type { Actor } from '../audit.ts';
 import { searchColumns } from '../search/reindex.ts';
 import { idOrSlugFilter, withSlug } from '../slugs.ts';
-import { htmlToPlainText, sanitizeArticleHtml, summarise } from './html.ts';
+import {
+  DEFAULT_HTML_POLICY,
+  type HtmlPolicy,
+  htmlToPlainText,
+  sanitizeArticleHtml,
+  summarise,
+} from './html.ts';
 import { ARTICLE_COLUMNS } from './repository.ts';
 import { findRevision, saveRevision } from './revisions.ts';
 import type { ArticleCreate, ArticlePatch } from './schemas.ts';
 
+/** What a write needs besides its data: the version it expects, who makes it, the HTML policy. */
+export interface WriteContext {
+  check?: VersionCheck | undefined;
+  actor?: Actor;
+  html?: HtmlPolicy;
+}
+
 const uniqueTags = (tags: string[]) => [...new Set(tags.map((tag) => tag.trim()))];
 
 /** Body-derived fields: the stored HTML is always the sanitised one, and the text follows it. */
-function bodyFields(html: string) {
-  const body_html = sanitizeArticleHtml(html);
+function bodyFields(html: string, policy: HtmlPolicy) {
+  const body_html = sanitizeArticleHtml(html, policy);
   return { body_html, body_text: htmlToPlainText(body_html) };
 }
 
-export async function createArticle(db: Kysely<Database>, input: ArticleCreate): Promise<ArticleRow> {
-  const body = bodyFields(input.body_html ?? '');
+export async function createArticle(
+  db: Kysely<Database>,
+  input: ArticleCreate,
+  html: HtmlPolicy = DEFAULT_HTML_POLICY,
+): Promise<ArticleRow> {
+  const body = bodyFields(input.body_html ?? '', html);
   const status = input.status ?? 'draft';
   const values = {
     title: input.title.trim(),
@@ -43,7 +60,7 @@ export async function createArticle(db: Kysely<Database>, input: ArticleCreate):
   );
 }
 
-function changesFor(current: ArticleRow, patch: ArticlePatch): ArticleUpdate {
+function changesFor(current: ArticleRow, patch: ArticlePatch, html: HtmlPolicy): ArticleUpdate {
   const changes: ArticleUpdate = {};
   if (patch.slug !== undefined) changes.slug = patch.slug;
   if (patch.title !== undefined) changes.title = patch.title.trim();
@@ -57,7 +74,7 @@ function changesFor(current: ArticleRow, patch: ArticlePatch): ArticleUpdate {
   if (patch.category_id !== undefined) changes.category_id = patch.category_id;
   if (patch.cover_image !== undefined)
     changes.cover_image = patch.cover_image ? JSON.stringify(patch.cover_image) : null;
-  if (patch.body_html !== undefined) Object.assign(changes, bodyFields(patch.body_html));
+  if (patch.body_html !== undefined) Object.assign(changes, bodyFields(patch.body_html, html));
   if (patch.summary !== undefined) {
     changes.summary = patch.summary.trim() || summarise(changes.body_text ?? current.body_text);
   } else if (changes.body_text !== undefined && current.summary === summarise(current.body_text)) {
@@ -78,14 +95,13 @@ export async function updateArticle(
   db: Kysely<Database>,
   idOrSlug: string,
   patch: ArticlePatch,
-  check?: VersionCheck,
-  actor: Actor = null,
+  { check, actor = null, html = DEFAULT_HTML_POLICY }: WriteContext = {},
 ): Promise<ArticleRow | undefined> {
   return db.transaction().execute(async (trx) => {
     const current = await lockArticle(trx, idOrSlug, 'live');
     if (!current) return undefined;
     check?.(current);
-    const changes = changesFor(current, patch);
+    const changes = changesFor(current, patch, html);
     if (Object.keys(changes).length === 0) return current;
     await saveRevision(trx, current, actor);
     if (changes.title !== undefined || changes.summary !== undefined || changes.body_text !== undefined) {
@@ -118,8 +134,7 @@ async function lockArticle(
 export async function trashArticle(
   db: Kysely<Database>,
   idOrSlug: string,
-  check?: VersionCheck,
-  actor: Actor = null,
+  { check, actor = null }: WriteContext = {},
 ) {
   return db.transaction().execute(async (trx) => {
     const current = await lockArticle(trx, idOrSlug, 'live');
@@ -179,8 +194,7 @@ export async function restoreRevision(
   db: Kysely<Database>,
   idOrSlug: string,
   revision: number,
-  check?: VersionCheck,
-  actor: Actor = null,
+  { check, actor = null, html = DEFAULT_HTML_POLICY }: WriteContext = {},
 ): Promise<ArticleRow | 'no-revision' | undefined> {
   return db.transaction().execute(async (trx) => {
     const current = await lockArticle(trx, idOrSlug, 'live');
@@ -189,21 +203,25 @@ export async function restoreRevision(
     const saved = await findRevision(trx, current.id, revision);
     if (!saved) return 'no-revision';
     const { snapshot } = saved;
-    const changes = changesFor(current, {
-      slug: snapshot.slug,
-      title: snapshot.title,
-      summary: snapshot.summary,
-      body_html: snapshot.body_html,
-      cover_image: snapshot.cover_image,
-      author: snapshot.author,
-      lang: snapshot.lang,
-      tags: snapshot.tags,
-      status: snapshot.status,
-      published_at: snapshot.published_at,
-      source_id: snapshot.source_id,
-      source_url: snapshot.source_url,
-      category_id: snapshot.category_id,
-    });
+    const changes = changesFor(
+      current,
+      {
+        slug: snapshot.slug,
+        title: snapshot.title,
+        summary: snapshot.summary,
+        body_html: snapshot.body_html,
+        cover_image: snapshot.cover_image,
+        author: snapshot.author,
+        lang: snapshot.lang,
+        tags: snapshot.tags,
+        status: snapshot.status,
+        published_at: snapshot.published_at,
+        source_id: snapshot.source_id,
+        source_url: snapshot.source_url,
+        category_id: snapshot.category_id,
+      },
+      html,
+    );
     await saveRevision(trx, current, actor);
     Object.assign(changes, searchColumns({ ...current, ...(changes as Partial<ArticleRow>) }));
     return trx
