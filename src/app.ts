@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fastifyEtag from '@fastify/etag';
 import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
@@ -51,12 +52,18 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimitBytes,
+    // An incoming X-Request-Id (from a proxy or the client) is kept, so one id follows a request everywhere.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   app.decorate('db', database.db);
   app.decorate('dbEngine', database.engine);
   app.decorate('config', config);

@@ -40,6 +40,17 @@ describe('CORS and security headers', () => {
     assert.match(allowed.headers['access-control-allow-headers'] as string, /authorization/);
   });
 
+  test('every response carries a request id, and an incoming X-Request-Id is kept', async () => {
+    const generated = await ctx.anonymous({ method: 'GET', url: '/health/live' });
+    assert.match(generated.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/);
+    const kept = await ctx.anonymous({
+      method: 'GET',
+      url: '/v1/nowhere',
+      headers: { 'x-request-id': 'edge-42' },
+    });
+    assert.equal(kept.headers['x-request-id'], 'edge-42');
+  });
+
   test('security headers are set', async () => {
     const response = await ctx.anonymous({ method: 'GET', url: '/health/live' });
     assert.equal(response.headers['x-content-type-options'], 'nosniff');

@@ -1,28 +1,13 @@
 import { type Kysely, sql } from 'kysely';
 import type { ArticleRow, Database } from '../../db/types.ts';
 import { anyTermQuery } from '../search/tokenizer.ts';
+import { ARTICLE_COLUMNS } from './repository.ts';
 
 const CANDIDATES_PER_REASON = 200;
 
+/** Every column but the bodies: related articles are teasers. */
 const LISTED_COLUMNS = sql.raw(
-  [
-    'id',
-    'slug',
-    'title',
-    'summary',
-    'cover_image',
-    'author',
-    'lang',
-    'tags',
-    'status',
-    'published_at',
-    'source_id',
-    'source_url',
-    'category_id',
-    'created_at',
-    'updated_at',
-    'revision',
-  ]
+  ARTICLE_COLUMNS.filter((column) => column !== 'body_html' && column !== 'body_text')
     .map((column) => `a.${column}`)
     .join(', '),
 );

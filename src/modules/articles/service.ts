@@ -102,18 +102,28 @@ export async function updateArticle(
     if (!current) return undefined;
     check?.(current);
     const changes = changesFor(current, patch, html);
-    if (Object.keys(changes).length === 0) return current;
-    await saveRevision(trx, current, actor);
-    if (changes.title !== undefined || changes.summary !== undefined || changes.body_text !== undefined) {
-      Object.assign(changes, searchColumns({ ...current, ...(changes as Partial<typeof current>) }));
-    }
-    return trx
-      .updateTable('articles')
-      .set(changes)
-      .where('id', '=', current.id)
-      .returning(ARTICLE_COLUMNS)
-      .executeTakeFirstOrThrow();
+    return applyChanges(trx, current, changes, actor);
   });
+}
+
+/** Writes the changes (keeping the current state as a revision first); nothing to change, nothing written. */
+async function applyChanges(
+  trx: Kysely<Database>,
+  current: ArticleRow,
+  changes: ArticleUpdate,
+  actor: Actor,
+): Promise<ArticleRow> {
+  if (Object.keys(changes).length === 0) return current;
+  await saveRevision(trx, current, actor);
+  if (changes.title !== undefined || changes.summary !== undefined || changes.body_text !== undefined) {
+    Object.assign(changes, searchColumns({ ...current, ...(changes as Partial<ArticleRow>) }));
+  }
+  return trx
+    .updateTable('articles')
+    .set(changes)
+    .where('id', '=', current.id)
+    .returning(ARTICLE_COLUMNS)
+    .executeTakeFirstOrThrow();
 }
 
 type Trashed = 'live' | 'trashed' | 'any';
@@ -222,13 +232,6 @@ export async function restoreRevision(
       },
       html,
     );
-    await saveRevision(trx, current, actor);
-    Object.assign(changes, searchColumns({ ...current, ...(changes as Partial<ArticleRow>) }));
-    return trx
-      .updateTable('articles')
-      .set(changes)
-      .where('id', '=', current.id)
-      .returning(ARTICLE_COLUMNS)
-      .executeTakeFirstOrThrow();
+    return applyChanges(trx, current, changes, actor);
   });
 }
