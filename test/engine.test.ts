@@ -11,7 +11,7 @@ import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateDown, migrateToLatest } from '../src/db/migrator.ts';
 import { accessControl } from '../src/http/access.ts';
-import { startTestApp, type TestContext } from './helpers.ts';
+import { serverUrl, startTestApp, type TestContext } from './helpers.ts';
 
 let ctx: TestContext;
 before(async () => {
@@ -118,5 +118,29 @@ describe('configuration', () => {
       routes.get('/v1/secret', async () => 'open?');
     });
     await assert.rejects(async () => app.ready(), /GET \/v1\/secret does not declare config\.access/);
+  });
+});
+
+describe('the server engine', () => {
+  test('a connection the server drops does not crash the process; the next query gets a new one', {
+    skip: !serverUrl,
+  }, async () => {
+    const lost: string[] = [];
+    const database = await openDatabase(
+      { kind: 'server', url: serverUrl as string, poolMax: 2 },
+      { onConnectionError: (error) => lost.push(error.message) },
+    );
+    try {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db);
+      const admin = await openDatabase({ kind: 'server', url: serverUrl as string, poolMax: 1 });
+      await sql`select pg_terminate_backend(${rows[0]?.pid})`.execute(admin.db);
+      await admin.close();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(lost.length, 1, 'the dropped idle connection was reported');
+      const again = await sql<{ one: number }>`select 1 as one`.execute(database.db);
+      assert.equal(again.rows[0]?.one, 1);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -22,7 +22,10 @@ export interface DatabaseHandle {
 
 export interface DatabaseOptions {
   onQuery?: (event: LogEvent) => void;
+  onConnectionError?: (error: Error) => void;
 }
+
+const warn = (error: Error) => process.emitWarning(`database connection lost: ${error.message}`);
 
 export async function openDatabase(
   engine: EngineOptions,
@@ -42,6 +45,9 @@ export async function openDatabase(
         }) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection that the server drops (restart, failover, pg_terminate_backend) is an 'error'
+    // event on the pool; unhandled, it would crash the process. The pool replaces the connection.
+    pool.on('error', (error) => (options.onConnectionError ?? warn)(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
     return { db, engine: 'server', close: () => db.destroy() };
   }
