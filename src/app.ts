@@ -61,8 +61,17 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const publicCache = `public, max-age=${config.cacheMaxAgeSeconds}, stale-while-revalidate=${config.cacheStaleWhileRevalidateSeconds}`;
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Public reads may be cached by CDNs and browsers; anything a key could see, or any error, may not.
+    const publicRead =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      request.routeOptions.config?.access === 'public' &&
+      request.headers.authorization === undefined &&
+      !request.url.startsWith('/health/') &&
+      (reply.statusCode === 200 || reply.statusCode === 304);
+    reply.header('cache-control', publicRead ? publicCache : 'no-store');
   });
   app.decorate('db', database.db);
   app.decorate('dbEngine', database.engine);

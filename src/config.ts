@@ -70,6 +70,12 @@ const settingsSchema = Type.Object({
     description:
       'Hosts whose iframes may stay in article bodies (comma list, e.g. player.bilibili.com); others are removed.',
   }),
+  CACHE_MAX_AGE_SECONDS: Type.Integer({
+    minimum: 0,
+    default: 30,
+    description: 'How long shared caches and browsers may reuse a public read (Cache-Control max-age).',
+  }),
+  CACHE_STALE_WHILE_REVALIDATE_SECONDS: Type.Integer({ minimum: 0, default: 60 }),
   SEED_DEMO_CONTENT: Type.Boolean({
     default: true,
     description: 'Seed demo content into an empty embedded database on start.',
@@ -97,6 +103,8 @@ export interface Config {
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   iframeHosts: string[];
+  cacheMaxAgeSeconds: number;
+  cacheStaleWhileRevalidateSeconds: number;
   /** With `{slug}` and/or `{id}` to fill in. */
   articleUrlTemplate: string;
 }
@@ -152,6 +160,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitKeyPerMinute: settings.RATE_LIMIT_KEY_PER_MINUTE,
     redisUrl: settings.REDIS_URL,
     redisKeyPrefix: settings.REDIS_KEY_PREFIX,
+    cacheMaxAgeSeconds: settings.CACHE_MAX_AGE_SECONDS,
+    cacheStaleWhileRevalidateSeconds: settings.CACHE_STALE_WHILE_REVALIDATE_SECONDS,
     iframeHosts: settings.IFRAME_ALLOWED_HOSTS.split(',')
       .map((host) => host.trim().toLowerCase())
       .filter(Boolean),

@@ -126,4 +126,16 @@ describe('ETags and conditional requests', () => {
     });
     assert.equal(any.statusCode, 204);
   });
+
+  test('public reads are cacheable; keyed reads, errors and health checks are not', async () => {
+    const article = await makeArticle(ctx);
+    const cached = await ctx.anonymous({ method: 'GET', url: `/v1/articles/${article.id}` });
+    assert.equal(cached.headers['cache-control'], 'public, max-age=30, stale-while-revalidate=60');
+    const keyed = await ctx.request({ method: 'GET', url: `/v1/articles/${article.id}` });
+    assert.equal(keyed.headers['cache-control'], 'no-store');
+    const missing = await ctx.anonymous({ method: 'GET', url: '/v1/articles/no-such-article' });
+    assert.equal(missing.headers['cache-control'], 'no-store');
+    const health = await ctx.anonymous({ method: 'GET', url: '/health/ready' });
+    assert.equal(health.headers['cache-control'], 'no-store');
+  });
 });

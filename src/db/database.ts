@@ -36,6 +36,8 @@ export async function openDatabase(
     const pool = new pg.Pool({
       connectionString: engine.url,
       max: engine.poolMax ?? 10,
+      // Fail fast when the server is away, so requests get a 503 instead of queueing.
+      connectionTimeoutMillis: 2000,
       options: '-c TimeZone=UTC',
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {

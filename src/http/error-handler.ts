@@ -6,7 +6,7 @@ import type {
   FastifySchemaValidationError,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { isPostgresError, problemFromPostgres } from './postgres-errors.ts';
+import { isDatabaseUnavailable, isPostgresError, problemFromPostgres } from './postgres-errors.ts';
 import { type FieldError, Problem, problemType } from './problems.ts';
 import { TEXT_PATTERN_MESSAGES } from './text.ts';
 
@@ -69,6 +69,18 @@ const FASTIFY_PROBLEMS: Record<string, [number, string, string]> = {
 function toProblem(error: FastifyError): Problem | undefined {
   if ((error as unknown) instanceof Problem) return error as unknown as Problem;
   if (error.validation) return validationProblem(error);
+  if (isDatabaseUnavailable(error)) {
+    return new Problem(
+      503,
+      'database-unavailable',
+      'Service Unavailable',
+      'The database is unavailable; retry shortly.',
+      {},
+      {
+        'retry-after': '5',
+      },
+    );
+  }
   if (isPostgresError(error as unknown)) return problemFromPostgres(error as never);
   const known = error.code ? FASTIFY_PROBLEMS[error.code] : undefined;
   if (known) return new Problem(known[0], known[1], known[2], error.message);

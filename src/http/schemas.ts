@@ -54,7 +54,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 /** Response entries for the errors a route can answer, each a problem+json document. */
 export function problemResponses(...statuses: number[]): Record<number, TSchema> {
   const responses: Record<number, TSchema> = {};
-  for (const status of [...new Set([400, 401, 500, ...statuses])].sort()) {
+  for (const status of [...new Set([400, 401, 500, 503, ...statuses])].sort()) {
     responses[status] = {
       description: PROBLEM_DESCRIPTIONS[status] ?? 'Error.',
       content: { 'application/problem+json': { schema: Type.Ref('Problem') } },

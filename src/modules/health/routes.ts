@@ -34,7 +34,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['health'],
         operationId: 'ready',
         summary: 'Readiness: the database answers',
-        response: { 200: HealthSchema, 503: HealthSchema, ...problemResponses() },
+        response: { ...problemResponses(), 200: HealthSchema, 503: HealthSchema },
       },
     },
     async (request, reply) => {
