@@ -72,6 +72,11 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
       !request.url.startsWith('/health/') &&
       (reply.statusCode === 200 || reply.statusCode === 304);
     reply.header('cache-control', publicRead ? publicCache : 'no-store');
+    // A key can see more (drafts): a cache must not answer a keyed request with a stored public response.
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      const vary = reply.getHeader('vary');
+      reply.header('vary', vary ? `${vary}, authorization` : 'authorization');
+    }
   });
   app.decorate('db', database.db);
   app.decorate('dbEngine', database.engine);

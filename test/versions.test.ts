@@ -131,6 +131,7 @@ describe('ETags and conditional requests', () => {
     const article = await makeArticle(ctx);
     const cached = await ctx.anonymous({ method: 'GET', url: `/v1/articles/${article.id}` });
     assert.equal(cached.headers['cache-control'], 'public, max-age=30, stale-while-revalidate=60');
+    assert.match(cached.headers.vary as string, /authorization/i);
     const keyed = await ctx.request({ method: 'GET', url: `/v1/articles/${article.id}` });
     assert.equal(keyed.headers['cache-control'], 'no-store');
     const missing = await ctx.anonymous({ method: 'GET', url: '/v1/articles/no-such-article' });
