@@ -52,6 +52,10 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimitBytes,
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     // An incoming X-Request-Id (from a proxy or the client) is kept, so one id follows a request everywhere.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

@@ -44,6 +44,11 @@ const settingsSchema = Type.Object({
     description: 'Origins allowed to write from browsers: a comma list; empty allows none.',
   }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 50 * 1024 * 1024, default: 1024 * 1024 }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    description:
+      "Behind a load balancer: `true`, a hop count, or the proxies' addresses (comma list), so the client IP (for rate limits and logs) comes from X-Forwarded-For.",
+  }),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({
     minimum: 1,
     default: 600,
@@ -104,6 +109,7 @@ export interface Config {
   redisKeyPrefix: string;
   iframeHosts: string[];
   cacheMaxAgeSeconds: number;
+  trustProxy: boolean | number | string;
   cacheStaleWhileRevalidateSeconds: number;
   /** With `{slug}` and/or `{id}` to fill in. */
   articleUrlTemplate: string;
@@ -119,6 +125,12 @@ function readDotEnv(): Record<string, string> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw error;
   }
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  const trimmed = value.trim().toLowerCase();
+  if (trimmed === 'true' || trimmed === 'false') return trimmed === 'true';
+  return /^[0-9]+$/.test(trimmed) ? Number(trimmed) : value.trim();
 }
 
 const originList = (value: string) =>
@@ -161,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: settings.REDIS_URL,
     redisKeyPrefix: settings.REDIS_KEY_PREFIX,
     cacheMaxAgeSeconds: settings.CACHE_MAX_AGE_SECONDS,
+    trustProxy: parseTrustProxy(settings.TRUST_PROXY),
     cacheStaleWhileRevalidateSeconds: settings.CACHE_STALE_WHILE_REVALIDATE_SECONDS,
     iframeHosts: settings.IFRAME_ALLOWED_HOSTS.split(',')
       .map((host) => host.trim().toLowerCase())

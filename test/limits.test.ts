@@ -99,6 +99,24 @@ describe('rate limits', () => {
     assert.equal(health.statusCode, 200, 'health checks are never limited');
   });
 
+  test('behind a proxy (TRUST_PROXY) clients are told apart by X-Forwarded-For', async () => {
+    const proxied = await startTestApp({ TRUST_PROXY: 'true', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1' });
+    try {
+      const from = (client: string) =>
+        proxied.anonymous({
+          method: 'GET',
+          url: '/v1/sources',
+          remoteAddress: '10.0.0.1',
+          headers: { 'x-forwarded-for': client },
+        });
+      assert.equal((await from('192.0.2.1')).statusCode, 200);
+      assert.equal((await from('192.0.2.2')).statusCode, 200, 'another client behind the same proxy');
+      assert.equal((await from('192.0.2.1')).statusCode, 429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   test('with REDIS_URL the counters are shared by every instance', async () => {
     const settings = {
       REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
