@@ -172,6 +172,17 @@ describe('search: combined with the rest of the listing', () => {
     assert.equal(new Set(seen).size, 7);
     const titleHits = made.filter((_, i) => i % 2 === 1);
     assert.deepEqual(seen.slice(0, titleHits.length).sort(), titleHits.sort(), 'title hits come first');
+    for (const pageNumber of [2, 3]) {
+      const byNumber = await ctx.request({
+        method: 'GET',
+        url: `/v1/articles?q=${encodeURIComponent('芯片')}&category=${tagged.id}&limit=3&page=${pageNumber}`,
+      });
+      assert.deepEqual(
+        byNumber.json().data.map((item: { id: number }) => item.id),
+        seen.slice((pageNumber - 1) * 3, pageNumber * 3),
+        `page=${pageNumber} matches the cursor walk, across the two relevance tiers`,
+      );
+    }
   });
 });
 

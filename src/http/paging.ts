@@ -97,9 +97,7 @@ export async function paginate<Row extends { id: number }>(
   request: PageRequest,
 ): Promise<Page<Row>> {
   const limit = request.limit ?? 20;
-  if (request.cursor !== undefined && request.page !== undefined) {
-    throw invalid([{ path: '/page', location: 'query', message: 'cannot be combined with cursor' }]);
-  }
+  checkPagingMode(request);
   let query = select(filtered);
   if (request.cursor !== undefined) query = query.where(afterCursor(spec, request.cursor));
   for (const key of spec.keys) query = query.orderBy(sql`${key.expression} ${sql.raw(spec.direction)}`);
@@ -110,7 +108,21 @@ export async function paginate<Row extends { id: number }>(
     query.execute(),
     countTotal(db, request.counted ?? filtered, request.total ?? 'none', request.countCap),
   ]);
-  const rows = fetched.slice(0, limit) as Row[];
+  return finishPage(fetched as Row[], spec, request, total);
+}
+
+/**
+ * Turns the rows fetched for a page (one more than the limit, if there are more) into the page: its
+ * meta, the next cursor from the last row's sort keys, and the parameters of the next page.
+ */
+export function finishPage<Row extends { id: number }>(
+  fetched: Row[],
+  spec: SortSpec,
+  request: PageRequest,
+  total: Pick<PageMeta, 'total' | 'total_is_estimate'> | undefined,
+): Page<Row> {
+  const limit = request.limit ?? 20;
+  const rows = fetched.slice(0, limit);
   const meta: PageMeta = { limit };
   let next: Record<string, string> | undefined;
   const last = rows.at(-1);
@@ -125,6 +137,13 @@ export async function paginate<Row extends { id: number }>(
   if (request.page !== undefined) meta.page = request.page;
   if (total) Object.assign(meta, total);
   return { rows, meta, ...(next ? { next } : {}) };
+}
+
+/** A request pages by cursor or by number, not both. */
+export function checkPagingMode(request: PageRequest): void {
+  if (request.cursor !== undefined && request.page !== undefined) {
+    throw invalid([{ path: '/page', location: 'query', message: 'cannot be combined with cursor' }]);
+  }
 }
 
 export async function countTotal(

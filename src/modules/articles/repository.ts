@@ -1,16 +1,15 @@
 import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { ArticleRow, ArticleStatus, Database, SourceRow } from '../../db/types.ts';
-import { encodeCursor } from '../../http/cursor.ts';
 import {
+  checkPagingMode,
   countTotal,
   cursorValues,
+  finishPage,
   type Page,
-  type PageMeta,
   type PageRequest,
   paginate,
   type SortSpec,
 } from '../../http/paging.ts';
-import { invalid } from '../../http/problems.ts';
 import { type Breadcrumb, breadcrumbsFor, categoryColumns, subtreeIds } from '../categories/repository.ts';
 import { idOrSlugFilter } from '../slugs.ts';
 import type { ArticleInclude, ArticleSort } from './schemas.ts';
@@ -170,9 +169,7 @@ async function listByRelevance(
   page: PageRequest,
 ): Promise<Page<ListedArticle>> {
   const limit = page.limit ?? 20;
-  if (page.cursor !== undefined && page.page !== undefined) {
-    throw invalid([{ path: '/page', location: 'query', message: 'cannot be combined with cursor' }]);
-  }
+  checkPagingMode(page);
   const query = sql`cast(${filter.search} as tsquery)`;
   const titleMatch = sql<boolean>`articles.search_title @@ ${query}`;
   const matching = applyArticleFilter(db.selectFrom('articles'), filter);
@@ -218,10 +215,7 @@ async function listByRelevance(
   if (rows.length <= limit) {
     let restOffset = 0;
     if (page.page !== undefined && offset > 0) {
-      const titles = await matching
-        .where(titleMatch)
-        .select(sql<number>`count(*)::int`.as('n'))
-        .executeTakeFirstOrThrow();
+      const titles = await titleMatching.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
       restOffset = Math.max(0, offset - titles.n);
     }
     const rest = await restQuery
@@ -231,19 +225,7 @@ async function listByRelevance(
     rows = [...rows, ...(rest as unknown as (ListedArticle & { relevance: number })[])];
   }
   const total = await countTotal(db, matching, page.total ?? 'none', SEARCH_COUNT_CAP);
-  const pageRows = rows.slice(0, limit);
-  const meta: PageMeta = { limit, ...(page.page !== undefined ? { page: page.page } : {}), ...(total ?? {}) };
-  const last = pageRows.at(-1);
-  let next: Record<string, string> | undefined;
-  if (rows.length > limit && last) {
-    meta.next_cursor = encodeCursor(RELEVANCE.name, [
-      last.relevance,
-      last.sort_published_at as string,
-      last.id,
-    ]);
-    next = page.page !== undefined ? { page: String(page.page + 1) } : { cursor: meta.next_cursor };
-  }
-  return { rows: pageRows, meta, ...(next ? { next } : {}) };
+  return finishPage(rows, RELEVANCE, page, total);
 }
 
 export async function listArticles(

@@ -159,7 +159,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
             sort: Type.Optional(
               Type.Enum(ARTICLE_SORTS, {
                 description:
-                  'Order; ties break on id so the order is total. Default: `relevance` with `q` (ranked over the 1,000 newest matches), else `-published_at`.',
+                  'Order; ties break on id so the order is total. Default: `relevance` with `q` (title matches first, ranked; then newest), else `-published_at`.',
               }),
             ),
             include: Type.Optional(includeParam),
