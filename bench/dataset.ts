@@ -156,6 +156,13 @@ export interface DatasetShape {
   sources: number;
 }
 
+/**
+ * Above this many articles the rest are copies of generated ones under new slugs and shifted dates:
+ * generating and tokenising a million articles in JavaScript would take hours, while copies give the
+ * table, its indexes and the search postings their real size.
+ */
+export const GENERATED_ARTICLES_MAX = 100_000;
+
 /** ~40 categories in three levels, ~50 sources, and articles with 2–5 KB bodies, 90% published. */
 export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log: (line: string) => void) {
   const next = random(20261127);
@@ -206,9 +213,10 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
   const span = Date.UTC(2026, 9, 1) / 1000 - start;
   const batch = 500;
   let pending: Promise<unknown> = Promise.resolve();
-  for (let offset = 0; offset < shape.articles; offset += batch) {
+  const generated = Math.min(shape.articles, GENERATED_ARTICLES_MAX);
+  for (let offset = 0; offset < generated; offset += batch) {
     const rows = [];
-    for (let i = offset; i < Math.min(offset + batch, shape.articles); i++) {
+    for (let i = offset; i < Math.min(offset + batch, generated); i++) {
       const kind = next();
       const lang = kind < 0.5 ? 'zh-Hans' : kind < 0.75 ? 'zh-Hant' : 'en';
       const bodyChars = 2000 + Math.floor(next() * 3000);
@@ -248,11 +256,33 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
     // The next batch is generated while this one is written.
     await pending;
     pending = db.insertInto('articles').values(rows).execute();
-    log(`filled ${Math.min(offset + batch, shape.articles)} / ${shape.articles} articles`);
+    if ((offset / batch) % 20 === 19) log(`generated ${offset + batch} / ${generated} articles`);
   }
   await pending;
+  await copyArticles(db, generated, shape.articles, log);
   log('building the search indexes');
   await sql`set maintenance_work_mem = '256MB'`.execute(db);
   for (const { indexdef } of searchIndexes) await sql.raw(indexdef).execute(db);
   await sql`analyze`.execute(db);
+}
+
+/** Fills up to `total` with copies of the first `generated` articles, each copy an hour-multiple earlier. */
+async function copyArticles(
+  db: Kysely<Database>,
+  generated: number,
+  total: number,
+  log: (line: string) => void,
+) {
+  for (let copy = 1; generated * copy < total; copy++) {
+    const rows = Math.min(generated, total - generated * copy);
+    await sql`
+      insert into articles (slug, title, summary, body_html, body_text, lang, tags, status, published_at,
+        source_id, category_id, search_vector, search_title, search_version)
+      select slug || '-copy-' || ${copy}, title, summary, body_html, body_text, lang, tags, status,
+        published_at - make_interval(hours => ${copy} * 7), source_id, category_id,
+        search_vector, search_title, search_version
+      from articles where id <= ${rows} order by id
+    `.execute(db);
+    log(`copied ${generated * copy + rows} / ${total} articles`);
+  }
 }

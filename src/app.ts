@@ -4,7 +4,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { Config } from './config.ts';
@@ -13,6 +13,7 @@ import type { Database } from './db/types.ts';
 import { accessControl } from './http/access.ts';
 import { cors } from './http/cors.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { drainOnClose, overloadShedding } from './http/overload.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { problemResponses, sharedSchemas } from './http/schemas.ts';
 import { textGuard } from './http/text-guard.ts';
@@ -29,7 +30,12 @@ import { sourceRoutes } from './modules/sources/routes.ts';
 import { sourceSchemas } from './modules/sources/schemas.ts';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The read replica for anonymous reads when one is configured; the primary for everything else. */
+    db: Kysely<Database>;
+  }
   interface FastifyInstance {
+    /** The primary. */
     db: Kysely<Database>;
     dbEngine: DatabaseHandle['engine'];
     config: Config;
@@ -39,6 +45,8 @@ declare module 'fastify' {
 export interface AppOptions {
   config: Config;
   database: DatabaseHandle;
+  /** A read replica (DATABASE_READ_URL). */
+  readDatabase?: DatabaseHandle;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -48,7 +56,15 @@ const DESCRIPTION = `Newsdesk serves a news site's articles, sources and categor
 - Errors are \`application/problem+json\` (RFC 9457); validation errors name each field in \`errors\`.
 - Reads of published content are public; everything else needs \`Authorization: Bearer <api key>\` with a scope.`;
 
-export async function buildApp({ config, database, logger = false }: AppOptions): Promise<FastifyInstance> {
+/** An incoming X-Request-Id is kept when it is a sane token, so one id follows a request everywhere. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp({
+  config,
+  database,
+  readDatabase,
+  logger = false,
+}: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimitBytes,
@@ -56,9 +72,15 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
       typeof config.trustProxy === 'number'
         ? (_address: string, hop: number) => hop < (config.trustProxy as number)
         : config.trustProxy,
-    // An incoming X-Request-Id (from a proxy or the client) is kept, so one id follows a request everywhere.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    requestTimeout: config.requestTimeoutMs,
+    return503OnClosing: false, // drainOnClose answers with a problem instead
+    // Idle keep-alive sockets and stalled uploads are closed rather than held open forever.
+    connectionTimeout: config.requestTimeoutMs === 0 ? 0 : config.requestTimeoutMs * 2,
     schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
@@ -83,6 +105,16 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
     }
   });
   app.decorate('db', database.db);
+  const replica = readDatabase?.db;
+  app.decorateRequest('db', {
+    getter(this: FastifyRequest) {
+      // Keyed requests (every write, and an editor's reads) stay on the primary, so a client reads its
+      // own writes; the anonymous public, where a second of replica lag is harmless, reads the replica.
+      const anonymousRead =
+        (this.method === 'GET' || this.method === 'HEAD') && this.headers.authorization === undefined;
+      return replica && anonymousRead ? replica : database.db;
+    },
+  });
   app.decorate('dbEngine', database.engine);
   app.decorate('config', config);
   // Bodies are JSON only: a text/plain body is a 415, not a string that fails validation with a 400.
@@ -94,6 +126,8 @@ export async function buildApp({ config, database, logger = false }: AppOptions)
   );
 
   await app.register(errorHandler);
+  await app.register(overloadShedding);
+  await app.register(drainOnClose);
   await app.register(textGuard);
   await app.register(fastifyEtag);
   await app.register(fastifyHelmet, {

@@ -17,7 +17,33 @@ const settingsSchema = Type.Object({
     default: './data',
     description: 'Embedded database folder.',
   }),
+  DATABASE_READ_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'A read replica for anonymous reads; needs DATABASE_URL (the primary).',
+    }),
+  ),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    default: 15000,
+    description: 'Longest a query may run on the server engine before it is cancelled (0: no limit).',
+  }),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    default: 30000,
+    description: 'Longest a client may take to send a request (0: no limit).',
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    default: 10000,
+    description: 'How long a shutdown waits for requests in flight before it exits anyway.',
+  }),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'Above this event-loop delay, requests get a 503 instead of queueing (0: off).',
+  }),
   PUBLIC_BASE_URL: Type.String({
     pattern: '^https?://',
     default: 'http://localhost:3000',
@@ -86,6 +112,10 @@ const settingsSchema = Type.Object({
     description: 'Seed demo content into an empty embedded database on start.',
   }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LOG_FORMAT: Type.Enum(['auto', 'json', 'pretty'], {
+    default: 'auto',
+    description: 'auto: readable lines on a terminal, JSON lines otherwise.',
+  }),
 });
 
 type Settings = Static<typeof settingsSchema>;
@@ -95,7 +125,13 @@ export interface Config {
   port: number;
   databaseUrl: string | undefined;
   dataDir: string;
+  databaseReadUrl: string | undefined;
   poolMax: number;
+  statementTimeoutMs: number;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  overloadMaxEventLoopDelayMs: number;
+  logFormat: 'auto' | 'json' | 'pretty';
   publicBaseUrl: string;
   seedDemoContent: boolean;
   logLevel: string;
@@ -156,12 +192,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const message = (error as Error).message.replace(/(^|, )env\//g, '$1');
     throw new ConfigError(`Invalid configuration: ${message}`);
   }
+  if (settings.DATABASE_READ_URL && !settings.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration: DATABASE_READ_URL needs DATABASE_URL (the primary) too');
+  }
   return {
     host: settings.HOST,
     port: settings.PORT,
     databaseUrl: settings.DATABASE_URL || undefined,
     dataDir: settings.NEWSDESK_DATA_DIR,
+    databaseReadUrl: settings.DATABASE_READ_URL || undefined,
     poolMax: settings.DATABASE_POOL_MAX,
+    statementTimeoutMs: settings.DATABASE_STATEMENT_TIMEOUT_MS,
+    requestTimeoutMs: settings.REQUEST_TIMEOUT_MS,
+    shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
+    overloadMaxEventLoopDelayMs: settings.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    logFormat: settings.LOG_FORMAT,
     publicBaseUrl: settings.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     seedDemoContent: settings.SEED_DEMO_CONTENT,
     siteTitle: settings.SITE_TITLE,

@@ -3,8 +3,9 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { openDatabase } from './db/database.ts';
-import { engineFor } from './db/engine.ts';
+import { engineFor, readEngineFor } from './db/engine.ts';
 import { migrateToLatest } from './db/migrator.ts';
+import { loggerOptions } from './logging.ts';
 import { countKeys } from './modules/keys/repository.ts';
 import { reindexArticles } from './modules/search/reindex.ts';
 
@@ -13,7 +14,9 @@ async function main() {
   const engine = engineFor(config);
   const database = await openDatabase(engine);
   await migrateToLatest(database.db);
-  const app = await buildApp({ config, database, logger: { level: config.logLevel } });
+  const readEngine = readEngineFor(config);
+  const readDatabase = readEngine ? await openDatabase(readEngine) : undefined;
+  const app = await buildApp({ config, database, readDatabase, logger: loggerOptions(config) });
   const reindexed = await reindexArticles(database.db);
   if (reindexed > 0)
     app.log.info({ articles: reindexed }, 'rebuilt the search index for articles from an older tokeniser');
@@ -33,9 +36,21 @@ async function main() {
   const close = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    // Requests that never finish must not keep the process (and a deployment) waiting forever.
+    setTimeout(
+      () => {
+        app.log.error(
+          `requests still in flight after SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting`,
+        );
+        process.exit(1);
+      },
+      config.shutdownTimeoutMs || 2 ** 31 - 1,
+    ).unref();
     await app.close();
+    await readDatabase?.close();
     await database.close();
+    app.log.info('shut down cleanly');
     process.exit(0);
   };
   process.on('SIGTERM', () => void close('SIGTERM'));

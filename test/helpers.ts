@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
@@ -80,7 +80,10 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function startTestApp(settings: Record<string, string> = {}): Promise<TestContext> {
+export async function startTestApp(
+  settings: Record<string, string> = {},
+  options: { logger?: FastifyServerOptions['logger'] } = {},
+): Promise<TestContext> {
   const queries: string[] = [];
   const onQuery = (event: { level: string; query: { sql: string } }) => {
     if (event.level === 'query') queries.push(event.query.sql);
@@ -98,8 +101,10 @@ export async function startTestApp(settings: Record<string, string> = {}): Promi
       { onQuery },
     );
   }
-  const config = loadConfig(settings);
-  const app = await buildApp({ config, database });
+  // Blocking calls in tests (spawning CLIs, the in-process embedded engine on a busy machine) would
+  // otherwise trip load shedding in tests that are not about it.
+  const config = loadConfig({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...settings });
+  const app = await buildApp({ config, database, ...(options.logger ? { logger: options.logger } : {}) });
   await app.ready();
   const { secret: adminSecret } = await createKey(database.db, { name: 'test admin', scopes: ['admin'] });
   queries.length = 0;
@@ -128,3 +133,9 @@ let counter = 0;
 export const unique = (prefix = 't') => `${prefix}-${process.pid.toString(36)}-${(++counter).toString(36)}`;
 
 export const PROBLEM_JSON = /^application\/problem\+json/;
+
+/** A fresh, empty database on the server (TEST_DATABASE_URL), for tests that run a CLI against it. */
+export async function freshServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!serverUrl) throw new Error('freshServerDatabase() needs TEST_DATABASE_URL');
+  return serverDatabase(serverUrl);
+}

@@ -10,7 +10,7 @@ const TIMESTAMPTZ_OID = 1184;
 const INT8_OID = 20;
 
 export type EngineOptions =
-  | { kind: 'server'; url: string; poolMax?: number }
+  | { kind: 'server'; url: string; poolMax?: number; statementTimeoutMs?: number }
   /** `dataDir: null` keeps the embedded database in memory, optionally starting from a dumped one (tests). */
   | { kind: 'embedded'; dataDir: string | null; loadDataDir?: Blob };
 
@@ -38,7 +38,7 @@ export async function openDatabase(
       max: engine.poolMax ?? 10,
       // Fail fast when the server is away, so requests get a 503 instead of queueing.
       connectionTimeoutMillis: 2000,
-      options: '-c TimeZone=UTC',
+      options: `-c TimeZone=UTC -c statement_timeout=${engine.statementTimeoutMs ?? 0}`,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
           if (oid === TIMESTAMPTZ_OID) return timestamptzToRfc3339;
@@ -50,6 +50,12 @@ export async function openDatabase(
     // An idle connection that the server drops (restart, failover, pg_terminate_backend) is an 'error'
     // event on the pool; unhandled, it would crash the process. The pool replaces the connection.
     pool.on('error', (error) => (options.onConnectionError ?? warn)(error));
+    // A connection that dies while checked out (mid-query, when the server stops) emits 'error' on the
+    // client, where the pool listens only while it is idle. The query itself fails (a logged 503) and the
+    // pool drops the client on release; without this listener the event would crash the process.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
     return { db, engine: 'server', close: () => db.destroy() };
   }

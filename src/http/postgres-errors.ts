@@ -70,6 +70,17 @@ export function problemFromPostgres(error: PostgresError): Problem | undefined {
         'Invalid request',
         `The database cannot store a value: ${error.message}`,
       );
+    case '57014': // statement_timeout cancelled the query
+    case '40001': // serialization failure
+    case '40P01': // deadlock detected
+      return new Problem(
+        503,
+        'database-busy',
+        'Service Unavailable',
+        'The database could not finish this request in time; retry shortly.',
+        {},
+        { 'retry-after': '2' },
+      );
     default:
       return undefined;
   }

@@ -48,7 +48,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: 'The body is not JSON.',
   422: 'A referenced resource (source_id, category_id, parent_id) does not exist.',
   500: 'An unexpected failure; details are logged, never sent.',
-  503: 'The database is unavailable; retry later.',
+  503: 'Overloaded, shutting down, or the database is unavailable or too slow; retry after `Retry-After` seconds.',
 };
 
 /** Response entries for the errors a route can answer, each a problem+json document. */

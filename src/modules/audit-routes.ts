@@ -43,7 +43,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { resource, resource_id, limit = 50 } = request.query;
       return {
-        data: await listAudit(app.db, {
+        data: await listAudit(request.db, {
           limit,
           ...(resource ? { resource } : {}),
           ...(resource_id !== undefined ? { resourceId: resource_id } : {}),

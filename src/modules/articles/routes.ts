@@ -206,10 +206,15 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (includes.has('category') || includes.has('breadcrumbs')) columns.add('category_id');
       if (search) for (const column of ['title', 'summary', 'body_text'] as const) columns.add(column);
 
-      const filter = await resolveFilter(app.db, filters);
+      const filter = await resolveFilter(request.db, filters);
       if (search) filter.search = search.tsquery;
-      const result = await listArticles(app.db, filter, sort, [...columns], { limit, cursor, page, total });
-      const related = includes.size ? await loadIncludes(app.db, result.rows, includes) : [];
+      const result = await listArticles(request.db, filter, sort, [...columns], {
+        limit,
+        cursor,
+        page,
+        total,
+      });
+      const related = includes.size ? await loadIncludes(request.db, result.rows, includes) : [];
       const keep = new Set<string>(['id', ...requested]);
       const data = result.rows.map((row, i) => {
         const item: Record<string, unknown> = {};
@@ -240,9 +245,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const includes = new Set<ArticleInclude>(commaList(request.query.include, ARTICLE_INCLUDES, 'include'));
       const visibility = request.hasScope('content:read') ? 'any' : 'public';
-      const article = await findArticle(app.db, request.params.idOrSlug, visibility);
+      const article = await findArticle(request.db, request.params.idOrSlug, visibility);
       if (!article) throw notFound('article', request.params.idOrSlug);
-      const [related] = includes.size ? await loadIncludes(app.db, [article], includes) : [];
+      const [related] = includes.size ? await loadIncludes(request.db, [article], includes) : [];
       // Without include the body is the row alone, so its revision identifies it; with include, the
       // ETag is a hash of the body (related objects change on their own).
       if (!related) setRevisionEtag(reply, 'article', article);
@@ -276,9 +281,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const article = await findArticle(app.db, request.params.idOrSlug, 'public');
+      const article = await findArticle(request.db, request.params.idOrSlug, 'public');
       if (!article) throw notFound('article', request.params.idOrSlug);
-      return { data: await neighbors(app.db, article) };
+      return { data: await neighbors(request.db, article) };
     },
   );
 
@@ -308,9 +313,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const article = await findArticle(app.db, request.params.idOrSlug, 'public');
+      const article = await findArticle(request.db, request.params.idOrSlug, 'public');
       if (!article) throw notFound('article', request.params.idOrSlug);
-      return { data: await relatedArticles(app.db, article, request.query.limit ?? 5) };
+      return { data: await relatedArticles(request.db, article, request.query.limit ?? 5) };
     },
   );
 
@@ -332,7 +337,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const article = await createArticle(app.db, request.body, htmlPolicy);
+      const article = await createArticle(request.db, request.body, htmlPolicy);
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/articles/${article.id}`);
       setRevisionEtag(reply, 'article', article);
       return { data: article };
@@ -357,7 +362,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const article = await updateArticle(app.db, request.params.idOrSlug, request.body, {
+      const article = await updateArticle(request.db, request.params.idOrSlug, request.body, {
         check: ifMatchCheck(request, 'article'),
         actor: actorOf(request),
         html: htmlPolicy,
@@ -399,9 +404,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let done: boolean;
       if (request.query.purge) {
         requireScope(request, 'admin', 'Purging an article');
-        done = await purgeArticle(app.db, request.params.idOrSlug, check);
+        done = await purgeArticle(request.db, request.params.idOrSlug, check);
       } else {
-        done = await trashArticle(app.db, request.params.idOrSlug, { check, actor: actorOf(request) });
+        done = await trashArticle(request.db, request.params.idOrSlug, { check, actor: actorOf(request) });
       }
       if (!done) throw notFound('article', request.params.idOrSlug);
       return reply.code(204).send(null);
@@ -421,7 +426,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const article = await restoreFromTrash(app.db, request.params.idOrSlug, actorOf(request));
+      const article = await restoreFromTrash(request.db, request.params.idOrSlug, actorOf(request));
       if (!article) throw notFound('article', request.params.idOrSlug);
       if (article === 'not-trashed') throw conflict('not-trashed', 'The article is not in the trash.');
       setRevisionEtag(reply, 'article', article);
@@ -453,9 +458,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const article = await findArticle(app.db, request.params.idOrSlug, 'any');
+      const article = await findArticle(request.db, request.params.idOrSlug, 'any');
       if (!article) throw notFound('article', request.params.idOrSlug);
-      return { data: await listRevisions(app.db, article.id) };
+      return { data: await listRevisions(request.db, article.id) };
     },
   );
 
@@ -477,9 +482,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const article = await findArticle(app.db, request.params.idOrSlug, 'any');
+      const article = await findArticle(request.db, request.params.idOrSlug, 'any');
       if (!article) throw notFound('article', request.params.idOrSlug);
-      const saved = await findRevision(app.db, article.id, request.params.revision);
+      const saved = await findRevision(request.db, article.id, request.params.revision);
       if (!saved) throw notFound('revision', request.params.revision);
       const { snapshot, ...revision } = saved;
       return { data: { ...revision, article: snapshot } };
@@ -501,7 +506,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { idOrSlug, revision } = request.params;
-      const article = await restoreRevision(app.db, idOrSlug, revision, {
+      const article = await restoreRevision(request.db, idOrSlug, revision, {
         check: ifMatchCheck(request, 'article'),
         actor: actorOf(request),
         html: htmlPolicy,

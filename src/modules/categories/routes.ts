@@ -71,13 +71,13 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { parent, sort = 'position', ...page } = request.query;
       let parentId: number | undefined;
       if (parent !== undefined) {
-        const found = await findCategory(app.db, parent);
+        const found = await findCategory(request.db, parent);
         if (!found)
           throw invalid([{ path: '/parent', location: 'query', message: `no category '${parent}'` }]);
         parentId = found.id;
       }
       const result = await listCategories(
-        app.db,
+        request.db,
         { ...(parentId !== undefined ? { parentId } : {}) },
         sort,
         page,
@@ -101,7 +101,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async () => ({ data: await categoryTree(app.db) }),
+    async (request) => ({ data: await categoryTree(request.db) }),
   );
 
   app.get(
@@ -117,7 +117,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const category = await findCategory(app.db, request.params.idOrSlug);
+      const category = await findCategory(request.db, request.params.idOrSlug);
       if (!category) throw notFound('category', request.params.idOrSlug);
       setRevisionEtag(reply, 'category', category);
       return { data: category };
@@ -137,9 +137,9 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const category = await findCategory(app.db, request.params.idOrSlug);
+      const category = await findCategory(request.db, request.params.idOrSlug);
       if (!category) throw notFound('category', request.params.idOrSlug);
-      const paths = await breadcrumbsFor(app.db, [category.id]);
+      const paths = await breadcrumbsFor(request.db, [category.id]);
       return { data: paths.get(category.id) ?? [] };
     },
   );
@@ -160,7 +160,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const category = await createCategory(app.db, request.body, actorOf(request));
+      const category = await createCategory(request.db, request.body, actorOf(request));
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/categories/${category.id}`);
       setRevisionEtag(reply, 'category', category);
       return { data: category };
@@ -186,7 +186,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const category = await updateCategory(
-        app.db,
+        request.db,
         request.params.idOrSlug,
         request.body,
         ifMatchCheck(request, 'category'),
@@ -214,7 +214,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       if (
         !(await deleteCategory(
-          app.db,
+          request.db,
           request.params.idOrSlug,
           ifMatchCheck(request, 'category'),
           actorOf(request),

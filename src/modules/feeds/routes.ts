@@ -84,14 +84,14 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
       async (request, reply) => {
         const { q, limit = 20, ...filters } = request.query;
         const search = parseSearch(q);
-        const filter = await resolveFilter(app.db, filters);
+        const filter = await resolveFilter(request.db, filters);
         if (search) filter.search = search.tsquery;
-        const { rows } = await listArticles(app.db, filter, '-published_at', ARTICLE_COLUMNS, { limit });
+        const { rows } = await listArticles(request.db, filter, '-published_at', ARTICLE_COLUMNS, { limit });
         const articles = rows as FeedArticle[];
 
         const base = app.config.publicBaseUrl;
         const query = new URL(request.url, 'http://placeholder').search;
-        const category = filters.category ? await findCategory(app.db, filters.category) : undefined;
+        const category = filters.category ? await findCategory(request.db, filters.category) : undefined;
         const title = category ? `${app.config.siteTitle} · ${category.name}` : app.config.siteTitle;
         const body = renderFeed(
           format,

@@ -39,7 +39,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async () => ({ data: await listKeys(app.db) }),
+    async (request) => ({ data: await listKeys(request.db) }),
   );
 
   app.post(
@@ -73,7 +73,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { key, secret } = await createKey(app.db, request.body);
+      const { key, secret } = await createKey(request.db, request.body);
       reply.code(201);
       return { data: key, secret };
     },
@@ -95,7 +95,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const key = await revokeKey(app.db, request.params.idOrPrefix);
+      const key = await revokeKey(request.db, request.params.idOrPrefix);
       if (!key) throw notFound('API key', request.params.idOrPrefix);
       return { data: key };
     },

@@ -44,7 +44,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { sort = 'name', ...page } = request.query;
-      const result = await listSources(app.db, sort, page);
+      const result = await listSources(request.db, sort, page);
       setNextLink(request, reply, app.config.publicBaseUrl, result.next);
       return { data: result.rows, meta: result.meta };
     },
@@ -63,7 +63,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const source = await findSource(app.db, request.params.idOrSlug);
+      const source = await findSource(request.db, request.params.idOrSlug);
       if (!source) throw notFound('source', request.params.idOrSlug);
       setRevisionEtag(reply, 'source', source);
       return { data: source };
@@ -83,7 +83,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const source = await createSource(app.db, request.body, actorOf(request));
+      const source = await createSource(request.db, request.body, actorOf(request));
       reply.code(201).header('location', `${app.config.publicBaseUrl}/v1/sources/${source.id}`);
       setRevisionEtag(reply, 'source', source);
       return { data: source };
@@ -109,7 +109,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const source = await updateSource(
-        app.db,
+        request.db,
         request.params.idOrSlug,
         request.body,
         ifMatchCheck(request, 'source'),
@@ -137,7 +137,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       if (
         !(await deleteSource(
-          app.db,
+          request.db,
           request.params.idOrSlug,
           ifMatchCheck(request, 'source'),
           actorOf(request),
