@@ -50,6 +50,11 @@ export const drainOnClose = fp(
     app.addHook('preClose', async () => {
       closing = true;
     });
+    // Responses finishing during the shutdown close their connection: a kept-alive one would hold the
+    // server open until the client let go of it.
+    app.addHook('onSend', async (_request, reply) => {
+      if (closing) reply.header('connection', 'close');
+    });
     app.addHook('onRequest', async () => {
       if (!closing) return;
       throw new Problem(
