@@ -1,161 +1,325 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import autocannon from 'autocannon';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { sql } from 'kysely';
 import { openDatabase } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrator.ts';
-import { parseQuery } from '../src/modules/search/tokenizer.ts';
-import { fillDataset } from './dataset.ts';
+import { createKey } from '../src/modules/keys/repository.ts';
+import { latencyVsSize, newsdeskVsBare } from './chart.ts';
+import { benchDatabaseUrl, ensureBenchDatabase } from './database.ts';
+import { drive, type Figures, pin, rssMb, type Scenario, summarise } from './measure.ts';
 
-// `npm run bench`: fills (or reuses) a benchmark database on the Postgres server, starts the API on one
-// core and drives it over HTTP from the other with autocannon, then prints latency and throughput.
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/newsdesk_bench';
-const articles = Number(process.env.BENCH_ARTICLES ?? 100000);
-const duration = Number(process.env.BENCH_SECONDS ?? 5);
-const port = Number(process.env.BENCH_PORT ?? 3999);
+// `npm run bench`: for each data size, fills (or reuses) a benchmark database on the Postgres server,
+// starts Newsdesk and a bare Fastify + pg route on one core, drives both over HTTP from the other core
+// with autocannon, several repetitions each, and prints medians, spread, ratios and the API's memory.
+const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/newsdesk_bench';
+const sizes = (process.env.BENCH_SIZES ?? '100000').split(',').map(Number);
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const ports = { newsdesk: 3999, bare: 3998 };
+const results = new URL('./results/', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-function pin(pid: number, core: number): boolean {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function ensureDatabase() {
-  const admin = new URL(databaseUrl);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: admin.toString(), max: 1 }) }),
-  });
-  const { rows } = await sql`select 1 from pg_database where datname = ${name}`.execute(db);
-  if (rows.length === 0) await sql`create database ${sql.id(name)}`.execute(db);
-  await db.destroy();
-
-  const database = await openDatabase({ kind: 'server', url: databaseUrl });
-  await migrateToLatest(database.db);
-  const { count } = await database.db
-    .selectFrom('articles')
-    .select(sql<number>`count(*)::int`.as('count'))
-    .executeTakeFirstOrThrow();
-  if (count !== articles) {
-    log(`building a data set of ${articles} articles (once; later runs reuse it)`);
-    await sql`truncate articles, categories, sources restart identity cascade`.execute(database.db);
-    await fillDataset(database.db, { articles, sources: 50 }, log);
-  }
-  await database.close();
-}
-
-async function startApi(): Promise<ChildProcess> {
-  const api = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      // One client makes every request here: a production limit would measure the 429 path.
-      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
+async function waitFor(url: string, child: ChildProcess) {
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: the server exited`);
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ready) return api;
   }
-  api.kill();
-  throw new Error('the API did not become ready');
+  throw new Error(`${url} did not answer`);
 }
 
-interface Figures {
-  scenario: string;
-  /** Published articles the search matches, to show how selective it is. */
-  matches?: number;
-  path: string;
-  p50_ms: number;
-  p99_ms: number;
-  single_rps: number;
-  rps_8_connections: number;
-  errors: number;
+async function startServers(databaseUrl: string) {
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    // One client makes every request here: a production limit would measure the 429 path.
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',
+    RATE_LIMIT_KEY_PER_MINUTE: '100000000',
+    // The benchmark saturates the core on purpose: measure serving, not shedding.
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+  };
+  const spawnNode = (file: string, port: number) =>
+    spawn(process.execPath, ['--import', 'tsx', file], {
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  const newsdesk = spawnNode('src/server.ts', ports.newsdesk);
+  const bare = spawnNode('bench/bare.ts', ports.bare);
+  await waitFor(`http://127.0.0.1:${ports.newsdesk}/health/ready`, newsdesk);
+  await waitFor(`http://127.0.0.1:${ports.bare}/latest`, bare);
+  const pinned = pin(newsdesk.pid as number, 1) && pin(bare.pid as number, 1) && pin(process.pid, 0);
+  return { newsdesk, bare, pinned };
 }
 
-async function countMatches(q: string): Promise<number> {
-  const parsed = parseQuery(q);
-  const database = await openDatabase({ kind: 'server', url: databaseUrl });
-  try {
-    const row = await database.db
-      .selectFrom('articles')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('status', '=', 'published')
-      .where(sql<boolean>`search_vector @@ cast(${parsed?.tsquery ?? ''} as tsquery)`)
-      .executeTakeFirstOrThrow();
-    return row.n;
-  } finally {
-    await database.close();
-  }
-}
+const get = (path: string, headers: Record<string, string> = {}): autocannonRequest[] => [
+  { method: 'GET', path, headers },
+];
+type autocannonRequest = Scenario['requests'][number];
 
-async function measure(scenario: string, path: string): Promise<Figures> {
-  const url = `http://127.0.0.1:${port}${path}`;
-  const q = new URL(url).searchParams.get('q');
-  await autocannon({ url, connections: 2, duration: 1 });
-  const single = await autocannon({ url, connections: 1, duration });
-  const loaded = await autocannon({ url, connections: 8, duration });
+async function json(path: string) {
+  const response = await fetch(`http://127.0.0.1:${ports.newsdesk}${path}`);
   return {
-    scenario,
-    path: decodeURIComponent(path),
-    p50_ms: single.latency.p50,
-    p99_ms: single.latency.p99,
-    single_rps: Math.round(single.requests.average),
-    rps_8_connections: Math.round(loaded.requests.average),
-    errors: single.errors + single.non2xx + loaded.errors + loaded.non2xx,
-    ...(q ? { matches: await countMatches(q) } : {}),
+    body: (await response.json()) as {
+      data: { slug: string }[] | { slug: string };
+      meta: { next_cursor: string | null };
+    },
+    etag: response.headers.get('etag'),
   };
 }
 
-const SCENARIOS: [string, string][] = [
-  ['latest 20', '/v1/articles?limit=20'],
-  ['search, two characters (芯片)', `/v1/articles?q=${encodeURIComponent('芯片')}&limit=20`],
-  ['search, four characters (人工智能)', `/v1/articles?q=${encodeURIComponent('人工智能')}&limit=20`],
-  ['search, traditional (超級計算機)', `/v1/articles?q=${encodeURIComponent('超級計算機')}&limit=20`],
-  ['search, English (supercomputer)', '/v1/articles?q=supercomputer&limit=20'],
-  [
-    'search by date, two characters',
-    `/v1/articles?q=${encodeURIComponent('芯片')}&sort=-published_at&limit=20`,
-  ],
-];
-
-await ensureDatabase();
-const api = await startApi();
-const pinned = pin(api.pid as number, 1) && pin(process.pid, 0);
-log(pinned ? 'API pinned to core 1, load generator to core 0' : 'taskset unavailable: running unpinned');
-const results: Figures[] = [];
-try {
-  for (const [scenario, path] of SCENARIOS) {
-    log(`measuring: ${scenario}`);
-    results.push(await measure(scenario, path));
+/** Follows next_cursor 499 times, the way a client reaches the 500th page. */
+async function cursorOfPage(page: number): Promise<string> {
+  let cursor = '';
+  for (let i = 1; i < page; i++) {
+    const { body } = await json(
+      `/v1/articles?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    cursor = body.meta.next_cursor as string;
   }
-} finally {
-  api.kill('SIGTERM');
+  return cursor;
 }
 
-console.log(`\n${articles} articles, ${duration}s per run, limit=20; p50/p99 with 1 connection\n`);
-console.log('| scenario | matches | p50 ms | p99 ms | req/s (1 conn) | req/s (8 conns) | errors |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const r of results) {
-  console.log(
-    `| ${r.scenario} | ${r.matches ?? ''} | ${r.p50_ms} | ${r.p99_ms} | ${r.single_rps} | ${r.rps_8_connections} | ${r.errors} |`,
-  );
+async function scenarios(databaseUrl: string, articles: number): Promise<Scenario[]> {
+  const latest = await json('/v1/articles?limit=1');
+  const slug = (latest.body.data as { slug: string }[])[0]?.slug as string;
+  const { etag } = await json(`/v1/articles/${slug}`);
+  const cursor = await cursorOfPage(500);
+  const database = await openDatabase({ kind: 'server', url: databaseUrl });
+  const { secret } = await createKey(database.db, { name: `bench ${Date.now()}`, scopes: ['content:write'] });
+  await database.close();
+  let written = 0;
+  const auth = { authorization: `Bearer ${secret}` };
+  const search = (q: string) => get(`/v1/articles?q=${encodeURIComponent(q)}&limit=20`);
+  return [
+    { name: 'latest 20', target: 'newsdesk', requests: get('/v1/articles?limit=20') },
+    {
+      name: 'latest 20 +source,category',
+      target: 'newsdesk',
+      requests: get('/v1/articles?limit=20&include=source,category'),
+    },
+    { name: 'latest 20 +source,category', target: 'bare', requests: get('/latest') },
+    {
+      name: 'latest 20, total=estimate',
+      target: 'newsdesk',
+      requests: get('/v1/articles?limit=20&total=estimate'),
+    },
+    {
+      name: 'category subtree +source,category',
+      target: 'newsdesk',
+      requests: get('/v1/articles?category=bench-root-0&include=source,category&limit=20'),
+    },
+    {
+      name: 'page 500 by cursor',
+      target: 'newsdesk',
+      requests: get(`/v1/articles?limit=20&cursor=${encodeURIComponent(cursor)}`),
+    },
+    { name: 'page=500 by number', target: 'newsdesk', requests: get('/v1/articles?limit=20&page=500') },
+    { name: 'article by slug', target: 'newsdesk', requests: get(`/v1/articles/${slug}`) },
+    { name: 'article by slug', target: 'bare', requests: get(`/articles/${slug}`) },
+    {
+      name: 'article by slug, If-None-Match',
+      target: 'newsdesk',
+      requests: get(`/v1/articles/${slug}`, { 'if-none-match': etag as string }),
+      expect: 304,
+    },
+    { name: 'search 芯片', target: 'newsdesk', requests: search('芯片') },
+    { name: 'search 人工智能', target: 'newsdesk', requests: search('人工智能') },
+    { name: 'search 超級計算機', target: 'newsdesk', requests: search('超級計算機') },
+    { name: 'search supercomputer', target: 'newsdesk', requests: search('supercomputer') },
+    {
+      name: 'write mix (create + patch)',
+      target: 'newsdesk',
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/articles',
+          headers: { ...auth, 'content-type': 'application/json' },
+          setupRequest: (request) => {
+            const n = written++;
+            return {
+              ...request,
+              body: JSON.stringify({
+                slug: `bench-write-${process.pid}-${n}`,
+                title: `基准写入 ${n}`,
+                body_html: `<p>基准测试写入的正文 ${n}，supercomputer 芯片。</p>`,
+                status: 'published',
+                published_at: '2020-01-01T00:00:00Z',
+              }),
+            };
+          },
+        },
+        {
+          method: 'PATCH',
+          headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+          setupRequest: (request) => ({
+            ...request,
+            path: `/v1/articles/bench-${written % Math.min(articles, 100000)}`,
+            body: JSON.stringify({ author: `bench ${written}` }),
+          }),
+        },
+      ],
+    },
+  ];
 }
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('./results/latest.json', import.meta.url),
-  `${JSON.stringify({ articles, duration, pinned, node: process.version, results }, null, 2)}\n`,
+
+/** Removes what the write scenario added, so the data set keeps its size for the next run. */
+async function removeWrites(databaseUrl: string) {
+  const database = await openDatabase({ kind: 'server', url: databaseUrl });
+  await sql`delete from articles where slug like 'bench-write-%'`.execute(database.db);
+  await sql`delete from article_revisions where article_id not in (select id from articles)`.execute(
+    database.db,
+  );
+  await sql`update articles set author = '' where author like 'bench %'`.execute(database.db);
+  await database.close();
+}
+
+async function benchSize(articles: number) {
+  const databaseUrl = benchDatabaseUrl(baseUrl, articles);
+  await ensureBenchDatabase(databaseUrl, articles, log);
+  const servers = await startServers(databaseUrl);
+  log(
+    servers.pinned ? 'servers pinned to core 1, load generator to core 0' : 'taskset unavailable: unpinned',
+  );
+  const figures: Figures[] = [];
+  try {
+    for (const scenario of await scenarios(databaseUrl, articles)) {
+      const child = servers[scenario.target];
+      const url = `http://127.0.0.1:${ports[scenario.target]}`;
+      log(`${articles}: ${scenario.target} ${scenario.name}`);
+      await drive(url, scenario, { connections: 2, seconds: 1 }); // warm-up
+      const runs = [];
+      for (let i = 0; i < repeats; i++) runs.push(await drive(url, scenario, { connections, seconds }));
+      figures.push({
+        scenario: scenario.name,
+        target: scenario.target,
+        path: decodeURIComponent(scenario.requests[0]?.path ?? ''),
+        runs,
+        ...summarise(runs),
+        rss_mb: rssMb(child.pid as number),
+      });
+    }
+    return {
+      articles,
+      pinned: servers.pinned,
+      peak_rss_mb: rssMb(servers.newsdesk.pid as number, 'VmHWM'),
+      figures,
+    };
+  } finally {
+    servers.newsdesk.kill('SIGTERM');
+    servers.bare.kill('SIGTERM');
+    await removeWrites(databaseUrl);
+  }
+}
+
+type SizeResult = Awaited<ReturnType<typeof benchSize>>;
+
+function ratio(result: SizeResult, scenario: string): number {
+  const pick = (target: string) => result.figures.find((f) => f.scenario === scenario && f.target === target);
+  return Math.round(((pick('newsdesk')?.median.rps ?? 0) / (pick('bare')?.median.rps ?? 1)) * 100) / 100;
+}
+
+function table(result: SizeResult): string {
+  const rows = result.figures.map(
+    (f) =>
+      `| ${f.target === 'bare' ? '*bare:* ' : ''}${f.scenario} | ${f.median.rps} | ${f.spread[0]}–${f.spread[1]} | ${f.median.p50} | ${f.median.p99} | ${f.median.errors} | ${f.rss_mb} |`,
+  );
+  return [
+    `### ${result.articles.toLocaleString('en')} articles`,
+    '',
+    `${repeats} runs of ${seconds} s each, ${connections} connections; medians, with the spread of req/s over the runs.`,
+    '',
+    '| scenario | req/s | spread | p50 ms | p99 ms | errors | API RSS MB after |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `Ratios Newsdesk ÷ bare (req/s): list with source and category **${ratio(result, 'latest 20 +source,category')}**, article by slug **${ratio(result, 'article by slug')}**. Peak API RSS: ${result.peak_rss_mb} MB.`,
+  ].join('\n');
+}
+
+function machine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  let postgres = 'unknown';
+  try {
+    postgres = execFileSync('psql', [baseUrl.replace(/\/[^/]*$/, '/postgres'), '-Atc', 'show server_version'])
+      .toString()
+      .trim();
+  } catch {}
+  return `${cpus().length} × ${cpu}, Node ${process.version}, Postgres ${postgres}`;
+}
+
+mkdirSync(results, { recursive: true });
+for (const articles of sizes) {
+  const result = await benchSize(articles);
+  writeFileSync(
+    new URL(`${articles}.json`, results),
+    `${JSON.stringify({ ...result, seconds, repeats, connections, machine: machine() }, null, 2)}\n`,
+  );
+  console.log(`\n${table(result)}\n`);
+}
+
+// Tables and charts from every size measured so far (a scale run writes several).
+const all: SizeResult[] = readdirSync(results)
+  .filter((file) => /^\d+\.json$/.test(file))
+  .map((file) => JSON.parse(readFileSync(new URL(file, results), 'utf8')))
+  .sort((a, b) => a.articles - b.articles);
+const scaleScenarios = [
+  'latest 20',
+  'category subtree +source,category',
+  'page 500 by cursor',
+  'page=500 by number',
+  'article by slug',
+  'search 芯片',
+  'search supercomputer',
+  'latest 20, total=estimate',
+];
+const points = all.flatMap((result) =>
+  result.figures
+    .filter((f) => f.target === 'newsdesk' && scaleScenarios.includes(f.scenario))
+    .map((f) => ({ scenario: f.scenario, articles: result.articles, p50: f.median.p50 })),
 );
+const scaleTable = [
+  `| scenario | ${all.map((r) => `${r.articles.toLocaleString('en')}`).join(' | ')} |`,
+  `|---|${all.map(() => '---:|').join('')}`,
+  ...scaleScenarios.map(
+    (name) =>
+      `| ${name} | ${all.map((r) => r.figures.find((f) => f.target === 'newsdesk' && f.scenario === name)?.median.p50 ?? '').join(' | ')} |`,
+  ),
+].join('\n');
+console.log(`p50 latency (ms) by data size:\n\n${scaleTable}\n`);
+await latencyVsSize(points, new URL('latency-vs-size.png', results));
+const headline = all.find((r) => r.articles === 100000) ?? (all.at(-1) as SizeResult);
+await newsdeskVsBare(
+  headline.figures
+    .filter((f) => f.scenario === 'latest 20 +source,category' || f.scenario === 'article by slug')
+    .filter((f) => headline.figures.some((g) => g.scenario === f.scenario && g.target === 'bare'))
+    .map((f) => ({
+      scenario: f.scenario,
+      server: f.target === 'bare' ? ('bare Fastify + pg' as const) : ('Newsdesk' as const),
+      rps: f.median.rps,
+    })),
+  `Newsdesk vs bare Fastify + pg, ${headline.articles.toLocaleString('en')} articles`,
+  new URL('newsdesk-vs-bare.png', results),
+);
+writeFileSync(
+  new URL('summary.md', results),
+  [
+    `Machine: ${machine()}. Servers pinned to one core, autocannon to the other (${all[0]?.pinned ? 'taskset worked' : 'unpinned'}).`,
+    '',
+    ...all.map(table).flatMap((t) => [t, '']),
+    '### p50 latency (ms) by data size',
+    '',
+    scaleTable,
+    '',
+  ].join('\n'),
+);
+log('wrote bench/results/summary.md, latency-vs-size.png and newsdesk-vs-bare.png');

@@ -32,6 +32,29 @@ describe('ETags and conditional requests', () => {
     assert.equal(listAgain.statusCode, 304);
   });
 
+  test('a listing’s ETag changes when a listed article or an included source changes, and only then', async () => {
+    const source = await makeSource(ctx);
+    const article = await makeArticle(ctx, { source_id: source.id, published_at: '2031-01-01T00:00:00Z' });
+    await ctx.request({
+      method: 'PATCH',
+      url: `/v1/articles/${article.id}`,
+      payload: { published_at: '2025-12-31T00:00:00Z' },
+    });
+    const url = `/v1/articles?limit=3&source=${source.slug}&include=source`;
+    const etagOf = async () => (await ctx.anonymous({ method: 'GET', url })).headers.etag as string;
+    const first = await etagOf();
+    assert.equal(await etagOf(), first, 'the same content has the same ETag');
+    await ctx.request({
+      method: 'PATCH',
+      url: `/v1/articles/${article.id}`,
+      payload: { title: '改过的标题' },
+    });
+    const second = await etagOf();
+    assert.notEqual(second, first, 'an edited article changes it');
+    await ctx.request({ method: 'PATCH', url: `/v1/sources/${source.id}`, payload: { name: '改过的来源' } });
+    assert.notEqual(await etagOf(), second, 'an edited included source changes it');
+  });
+
   test('PATCH with the current ETag succeeds and returns the next one; a stale one is a 412 naming the current', async () => {
     const article = await makeArticle(ctx);
     const etag = `"article-${article.id}-r1"`;

@@ -1,6 +1,16 @@
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 
 /** `$ref` to a named component, typed as the schema it points to so handlers stay typed. */
+/**
+ * A string or integer that may be null, as `type: [T, "null"]`: the response serialiser checks that with
+ * a typeof, where a `anyOf` with null would run a schema validation for every value of every row.
+ */
+export function orNull<T extends TSchema & { type: string }>(
+  schema: T,
+): ReturnType<typeof Type.Unsafe<Static<T> | null>> {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] });
+}
+
 export function ref<T extends TSchema & { $id?: string }>(schema: T): T {
   if (!schema.$id) throw new Error('ref() needs a schema with an $id');
   return Type.Ref(schema.$id) as unknown as T;

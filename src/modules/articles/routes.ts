@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { actorOf, requireScope } from '../../http/access.ts';
-import { ifMatchCheck, setRevisionEtag } from '../../http/etags.ts';
+import { ifMatchCheck, listEtag, setRevisionEtag } from '../../http/etags.ts';
 import { setNextLink } from '../../http/links.ts';
 import { conflict, invalid, notFound } from '../../http/problems.ts';
 import {
@@ -205,6 +205,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (includes.has('source')) columns.add('source_id');
       if (includes.has('category') || includes.has('breadcrumbs')) columns.add('category_id');
       if (search) for (const column of ['title', 'summary', 'body_text'] as const) columns.add(column);
+      columns.add('revision'); // for the listing's ETag
 
       const filter = await resolveFilter(request.db, filters);
       if (search) filter.search = search.tsquery;
@@ -223,6 +224,18 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return { ...item, ...related[i] } as typeof row;
       });
       setNextLink(request, reply, app.config.publicBaseUrl, result.next);
+      // Breadcrumbs carry ancestors' names, which no revision here covers: that body is hashed instead.
+      if (!includes.has('breadcrumbs')) {
+        const version = (resource?: { id: number; revision: number } | null) =>
+          resource ? [resource.id, resource.revision] : null;
+        const versions = result.rows.map((row, i) => [
+          row.id,
+          row.revision,
+          version(related[i]?.source),
+          version(related[i]?.category),
+        ]);
+        reply.header('etag', listEtag(request.url, [versions, result.meta]));
+      }
       return { data, meta: result.meta };
     },
   );

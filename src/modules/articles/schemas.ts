@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { ref } from '../../http/schemas.ts';
+import { orNull, ref } from '../../http/schemas.ts';
 import { httpUrl, plainText } from '../../http/text.ts';
 import { BreadcrumbSchema, CategorySchema } from '../categories/schemas.ts';
 import { slugSchema } from '../slugs.ts';
@@ -41,12 +41,10 @@ const articleProperties = {
   status: Type.Enum(ARTICLE_STATUSES, {
     description: 'Only `published` articles whose published_at has come are public.',
   }),
-  published_at: nullable(timestamp('Publication time; a future time schedules the article.')),
-  source_id: nullable(Type.Integer(), { examples: [1] }),
-  source_url: nullable(Type.String({ format: 'uri' }), {
-    examples: ['https://www.ithome.com/0/684/123.htm'],
-  }),
-  category_id: nullable(Type.Integer(), { examples: [3] }),
+  published_at: orNull(timestamp('Publication time; a future time schedules the article.')),
+  source_id: orNull(Type.Integer({ examples: [1] })),
+  source_url: orNull(Type.String({ format: 'uri', examples: ['https://www.ithome.com/0/684/123.htm'] })),
+  category_id: orNull(Type.Integer({ examples: [3] })),
   created_at: timestamp('When the article was created.'),
   updated_at: timestamp('When the article last changed.'),
   revision: Type.Integer({ description: 'Starts at 1; +1 on every change.', examples: [1] }),
