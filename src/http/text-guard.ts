@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { invalid } from './problems.ts';
 
 /** Postgres text cannot hold U+0000; find it before validation so the error names the field. */
-function findNul(value: unknown, path: string): string | undefined {
+export function findNul(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {

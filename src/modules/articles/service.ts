@@ -30,11 +30,12 @@ function bodyFields(html: string, policy: HtmlPolicy) {
   return { body_html, body_text: htmlToPlainText(body_html) };
 }
 
-export async function createArticle(
-  db: Kysely<Database>,
-  input: ArticleCreate,
-  html: HtmlPolicy = DEFAULT_HTML_POLICY,
-): Promise<ArticleRow> {
+/**
+ * The stored columns of a new article, derived from what a client sends: the sanitised body and its
+ * text, the summary (from the body when not given), trimmed fields, defaults and the search columns.
+ * Creating through the API and importing a file both store exactly this.
+ */
+export function newArticleValues(input: ArticleCreate, html: HtmlPolicy = DEFAULT_HTML_POLICY) {
   const body = bodyFields(input.body_html ?? '', html);
   const status = input.status ?? 'draft';
   const values = {
@@ -51,10 +52,19 @@ export async function createArticle(
     source_url: input.source_url ?? null,
     category_id: input.category_id ?? null,
   };
+  return { ...values, ...searchColumns(values) };
+}
+
+export async function createArticle(
+  db: Kysely<Database>,
+  input: ArticleCreate,
+  html: HtmlPolicy = DEFAULT_HTML_POLICY,
+): Promise<ArticleRow> {
+  const values = newArticleValues(input, html);
   return withSlug(db, 'articles', input.slug, values.title, (slug) =>
     db
       .insertInto('articles')
-      .values({ ...values, ...searchColumns(values), slug })
+      .values({ ...values, slug })
       .returning(ARTICLE_COLUMNS)
       .executeTakeFirstOrThrow(),
   );
@@ -106,7 +116,7 @@ export async function updateArticle(
   });
 }
 
-/** Writes the changes (keeping the current state as a revision first); nothing to change, nothing written. */
+/** Writes the changes, keeping the state before them as a revision; nothing changed, nothing kept. */
 async function applyChanges(
   trx: Kysely<Database>,
   current: ArticleRow,
@@ -114,16 +124,19 @@ async function applyChanges(
   actor: Actor,
 ): Promise<ArticleRow> {
   if (Object.keys(changes).length === 0) return current;
-  await saveRevision(trx, current, actor);
   if (changes.title !== undefined || changes.summary !== undefined || changes.body_text !== undefined) {
     Object.assign(changes, searchColumns({ ...current, ...(changes as Partial<ArticleRow>) }));
   }
-  return trx
+  const updated = await trx
     .updateTable('articles')
     .set(changes)
     .where('id', '=', current.id)
     .returning(ARTICLE_COLUMNS)
     .executeTakeFirstOrThrow();
+  // The database bumps the revision only when a value really changed (a PATCH may repeat the current
+  // ones). Keeping a revision of an unchanged row would store its number twice: every later write a 409.
+  if (updated.revision !== current.revision) await saveRevision(trx, current, actor);
+  return updated;
 }
 
 type Trashed = 'live' | 'trashed' | 'any';

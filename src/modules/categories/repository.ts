@@ -137,13 +137,18 @@ export function subtreeIds(categoryId: number) {
   )`;
 }
 
-async function nextPosition(db: Kysely<Database>, parentId: number | null): Promise<number> {
+export async function nextPosition(db: Kysely<Database>, parentId: number | null): Promise<number> {
   const row = await db
     .selectFrom('categories')
     .select(sql<number>`coalesce(max(position) + 1, 0)`.as('next'))
     .where('parent_id', parentId === null ? 'is' : '=', parentId)
     .executeTakeFirstOrThrow();
   return row.next;
+}
+
+/** The stored text columns of a new category, as the API and the importer both write them. */
+export function newCategoryValues(input: Pick<CategoryCreate, 'name' | 'description'>) {
+  return { name: input.name.trim(), description: input.description ?? '' };
 }
 
 export async function createCategory(
@@ -156,13 +161,7 @@ export async function createCategory(
   const created = await withSlug(db, 'categories', input.slug, input.name, (slug) =>
     db
       .insertInto('categories')
-      .values({
-        slug,
-        name: input.name.trim(),
-        description: input.description ?? '',
-        parent_id: parentId,
-        position,
-      })
+      .values({ slug, ...newCategoryValues(input), parent_id: parentId, position })
       .returning(categoryColumns)
       .executeTakeFirstOrThrow(),
   );
@@ -176,7 +175,8 @@ export async function createCategory(
   return created;
 }
 
-async function assertNoCycle(
+/** Refuses (409 `category-cycle`) to put a category under itself or one of its descendants. */
+export async function assertNoCycle(
   trx: Transaction<Database>,
   categoryId: number,
   newParentId: number,

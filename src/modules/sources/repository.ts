@@ -62,6 +62,15 @@ export async function findSource(db: Kysely<Database>, idOrSlug: string): Promis
   return db.selectFrom('sources').select(columns).where(column, '=', value).executeTakeFirst();
 }
 
+/** The stored columns of a new source, as the API and the importer both write them. */
+export function newSourceValues(input: SourceCreate) {
+  return {
+    name: input.name.trim(),
+    homepage_url: input.homepage_url ?? null,
+    description: input.description ?? '',
+  };
+}
+
 export async function createSource(
   db: Kysely<Database>,
   input: SourceCreate,
@@ -70,12 +79,7 @@ export async function createSource(
   const created = await withSlug(db, 'sources', input.slug, input.name, (slug) =>
     db
       .insertInto('sources')
-      .values({
-        slug,
-        name: input.name.trim(),
-        homepage_url: input.homepage_url ?? null,
-        description: input.description ?? '',
-      })
+      .values({ slug, ...newSourceValues(input) })
       .returning(columns)
       .executeTakeFirstOrThrow(),
   );
