@@ -12,7 +12,8 @@ import type { DatabaseHandle } from './db/database.ts';
 import type { Database } from './db/types.ts';
 import { accessControl } from './http/access.ts';
 import { cors } from './http/cors.ts';
-import { errorHandler } from './http/error-handler.ts';
+import { errorHandler, frameworkErrors } from './http/error-handler.ts';
+import { notModified } from './http/etags.ts';
 import { drainOnClose, overloadShedding } from './http/overload.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { problemResponses, sharedSchemas } from './http/schemas.ts';
@@ -77,6 +78,9 @@ export async function buildApp({
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
+    frameworkErrors,
+    // Slugs may be 200 characters, percent-encoded CJK three times that; longer paths are a 400 problem.
+    routerOptions: { maxParamLength: 1000 },
     requestTimeout: config.requestTimeoutMs,
     return503OnClosing: false, // drainOnClose answers with a problem instead
     // Idle keep-alive sockets and stalled uploads are closed rather than held open forever.
@@ -129,7 +133,10 @@ export async function buildApp({
   await app.register(overloadShedding);
   await app.register(drainOnClose);
   await app.register(textGuard);
-  await app.register(fastifyEtag);
+  // @fastify/etag sets ETags on bodies that have none; notModified turns them into 304s, but only for
+  // successful reads.
+  await app.register(fastifyEtag, { replyWith304: false });
+  await app.register(notModified);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: false, // JSON has no scripts; the docs page needs its inline ones
     crossOriginResourcePolicy: { policy: 'cross-origin' },

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ApiKey, authenticate } from '../modules/keys/repository.ts';
 import { Problem } from './problems.ts';
+import { protocolResponses } from './schemas.ts';
 
 export type Scope = 'content:read' | 'content:write' | 'admin';
 
@@ -76,6 +77,11 @@ export const accessControl = fp(
         security: access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [access.scope] }],
         'x-newsdesk-access': access === 'public' ? 'public' : access.scope,
       });
+      // So does what HTTP answers on every route of its method (a 304, a 415), whatever the route declares.
+      route.schema.response = {
+        ...protocolResponses([route.method].flat()),
+        ...(route.schema.response as object | undefined),
+      };
     });
     app.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;

@@ -112,6 +112,34 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
     });
 }
 
+const ROUTER_PROBLEMS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The path is not valid percent-encoded UTF-8.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment is longer than any id or slug.',
+};
+
+/**
+ * For Fastify's `frameworkErrors` option. Its router answers some requests itself, before any hook or the
+ * error handler runs: a path that is not valid percent-encoding, or a segment over `maxParamLength` (a 414).
+ * Without this they are Fastify's own JSON; with it, problem+json like every other error, and both a 400
+ * (the request is malformed), which every operation declares.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('cache-control', 'no-store'); // no route, so the app's onSend hooks do not run
+  const detail = error.code ? ROUTER_PROBLEMS[error.code] : undefined;
+  if (detail) return sendProblem(reply, request, new Problem(400, 'bad-request', 'Bad Request', detail));
+  request.log.error({ err: error }, 'unexpected router error');
+  return sendProblem(
+    reply,
+    request,
+    new Problem(
+      500,
+      'internal',
+      'Internal Server Error',
+      'Something went wrong on our side; it has been logged.',
+    ),
+  );
+}
+
 /** One place turns every failure into problem+json; 5xx never carry internals. */
 export const errorHandler = fp(
   async (app: FastifyInstance) => {

@@ -29,6 +29,14 @@ export function listEtag(url: string, versions: unknown): string {
   return `"list-${createHash('sha1').update(url).update(JSON.stringify(versions)).digest('base64url')}"`;
 }
 
+/** Whether `If-None-Match` names this ETag (weak comparison, as RFC 9110 asks for If-None-Match). */
+export function ifNoneMatchHits(request: FastifyRequest, etag: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (header === undefined) return false;
+  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
+}
+
 /** Called by a write once it holds the row: refuses with 412 when `If-Match` names another version. */
 export type VersionCheck = (current: Versioned) => void;
 

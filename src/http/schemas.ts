@@ -57,6 +57,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   413: 'The body is larger than the configured limit.',
   415: 'The body is not JSON.',
   422: 'A referenced resource (source_id, category_id, parent_id) does not exist.',
+  429: 'Too many requests for this key or address; `Retry-After` says when to try again.',
   500: 'An unexpected failure; details are logged, never sent.',
   503: 'Overloaded, shutting down, or the database is unavailable or too slow; retry after `Retry-After` seconds.',
 };
@@ -64,11 +65,34 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 /** Response entries for the errors a route can answer, each a problem+json document. */
 export function problemResponses(...statuses: number[]): Record<number, TSchema> {
   const responses: Record<number, TSchema> = {};
-  for (const status of [...new Set([400, 401, 500, 503, ...statuses])].sort()) {
-    responses[status] = {
-      description: PROBLEM_DESCRIPTIONS[status] ?? 'Error.',
-      content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
-    } as unknown as TSchema;
+  for (const status of [...new Set([400, 401, 429, 500, 503, ...statuses])].sort()) {
+    responses[status] = problemResponse(status);
+  }
+  return responses;
+}
+
+function problemResponse(status: number): TSchema {
+  return {
+    description: PROBLEM_DESCRIPTIONS[status] ?? 'Error.',
+    content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+  } as unknown as TSchema;
+}
+
+const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * What HTTP answers on any route of these methods, whatever the route declares: a GET gives a 304 when
+ * `If-None-Match` names its current ETag (@fastify/etag); a method that may carry a body has it refused when
+ * it is too large or not JSON (413, 415), even on a route that takes none (a DELETE).
+ */
+export function protocolResponses(methods: readonly string[]): Record<number, TSchema> {
+  const responses: Record<number, TSchema> = {};
+  if (methods.includes('GET')) {
+    responses[304] = Type.Null({ description: 'Not Modified: the ETag sent in `If-None-Match` is current.' });
+  }
+  if (methods.some((method) => BODY_METHODS.includes(method))) {
+    responses[413] = problemResponse(413);
+    responses[415] = problemResponse(415);
   }
   return responses;
 }

@@ -30,11 +30,15 @@ export async function resolveFilter(db: Kysely<Database>, query: ListingFilters)
     filter.categoryIds = query.descendants === false ? [category.id] : subtreeIds(category.id);
   }
   if (query.source !== undefined) {
-    filter.sourceIds = [];
-    for (const idOrSlug of query.source
+    const idsOrSlugs = query.source
       .split(',')
       .map((s) => s.trim())
-      .filter(Boolean)) {
+      .filter(Boolean);
+    // `source=,` or `source=%20` names nothing; an empty list would be `in ()`, which is not SQL.
+    if (idsOrSlugs.length === 0)
+      throw invalid([{ path: '/source', location: 'query', message: 'names no source id or slug' }]);
+    filter.sourceIds = [];
+    for (const idOrSlug of idsOrSlugs) {
       const source = await findSource(db, idOrSlug);
       if (!source)
         throw invalid([{ path: '/source', location: 'query', message: `no source '${idOrSlug}'` }]);

@@ -58,6 +58,32 @@ const FeedQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): a JSON document, so its schema is an object. */
+const JsonFeedSchema = Type.Object(
+  {
+    version: Type.Literal('https://jsonfeed.org/version/1.1'),
+    title: Type.String(),
+    home_page_url: Type.Optional(Type.String({ format: 'uri' })),
+    feed_url: Type.Optional(Type.String({ format: 'uri' })),
+    language: Type.Optional(Type.String()),
+    items: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          url: Type.Optional(Type.String({ format: 'uri' })),
+          title: Type.Optional(Type.String()),
+          content_html: Type.Optional(Type.String()),
+          summary: Type.Optional(Type.String()),
+          date_published: Type.Optional(Type.String({ format: 'date-time' })),
+          tags: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
 export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const [format, { path, type, summary }] of Object.entries(FORMATS) as [
     FeedFormat,
@@ -76,7 +102,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
           querystring: FeedQuery,
           produces: [type],
           response: {
-            200: { description: `The feed, as ${type}.`, content: { [type]: { schema: Type.String() } } },
+            200: {
+              description: `The feed, as ${type}.`,
+              content: { [type]: { schema: format === 'json' ? JsonFeedSchema : Type.String() } },
+            },
             ...problemResponses(),
           },
         },
@@ -90,7 +119,9 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const articles = rows as FeedArticle[];
 
         const base = app.config.publicBaseUrl;
-        const query = new URL(request.url, 'http://placeholder').search;
+        // Re-encoded rather than echoed, so a sloppy query (`q=%ZZ`) still gives valid feed URLs.
+        const params = new URLSearchParams(new URL(request.url, 'http://placeholder').search).toString();
+        const query = params ? `?${params}` : '';
         const category = filters.category ? await findCategory(request.db, filters.category) : undefined;
         const title = category ? `${app.config.siteTitle} · ${category.name}` : app.config.siteTitle;
         const body = renderFeed(

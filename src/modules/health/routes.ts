@@ -34,7 +34,19 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['health'],
         operationId: 'ready',
         summary: 'Readiness: the database answers',
-        response: { ...problemResponses(), 200: HealthSchema, 503: HealthSchema },
+        response: {
+          ...problemResponses(),
+          200: HealthSchema,
+          // Its own answer when the database does not, or a problem (e.g. while the server shuts down):
+          // one schema per type, or the problem would be serialised with the health schema and fail.
+          503: {
+            description: 'Not ready: the database does not answer, or the server is shutting down.',
+            content: {
+              'application/json': { schema: HealthSchema },
+              'application/problem+json': { schema: Type.Ref('Problem') },
+            },
+          },
+        },
       },
     },
     async (request, reply) => {
