@@ -14,13 +14,26 @@ describe('ETags and conditional requests', () => {
     const article = await makeArticle(ctx);
     const first = await ctx.anonymous({ method: 'GET', url: `/v1/articles/${article.id}` });
     assert.equal(first.headers.etag, `"article-${article.id}-r1"`);
+    ctx.queries.length = 0;
     const again = await ctx.anonymous({
       method: 'GET',
       url: `/v1/articles/${article.slug}`,
-      headers: { 'if-none-match': first.headers.etag as string },
+      headers: { 'if-none-match': `W/"other", ${first.headers.etag}` },
     });
     assert.equal(again.statusCode, 304);
     assert.equal(again.body, '');
+    assert.equal(again.headers.etag, first.headers.etag);
+    assert.ok(
+      ctx.queries.every((query) => !query.includes('body_html')),
+      'a revalidation does not load the body',
+    );
+    const stale = await ctx.anonymous({
+      method: 'GET',
+      url: `/v1/articles/${article.slug}`,
+      headers: { 'if-none-match': `"article-${article.id}-r0"` },
+    });
+    assert.equal(stale.statusCode, 200, 'an old ETag gets the current article');
+    assert.equal(stale.json().data.id, article.id);
 
     const list = await ctx.anonymous({ method: 'GET', url: '/v1/articles?limit=5' });
     assert.match(list.headers.etag as string, /^"[^"]+"$/);

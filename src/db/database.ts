@@ -1,6 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, type LogEvent, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.ts';
 import { timestamptzToRfc3339 } from './timestamps.ts';
@@ -62,6 +60,12 @@ export async function openDatabase(
 
   const unlock = engine.dataDir ? lockDataDir(engine.dataDir) : () => {};
   try {
+    // Loaded only for the embedded engine: its WebAssembly build costs ~60 MB that a server-engine
+    // process would carry for nothing.
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('kysely-pglite-dialect'),
+    ]);
     const pglite = new PGlite({
       ...(engine.dataDir ? { dataDir: engine.dataDir } : {}),
       ...(engine.loadDataDir ? { loadDataDir: engine.loadDataDir } : {}),

@@ -274,21 +274,30 @@ async function listInOrder(
   );
 }
 
+function articleLookup(db: Kysely<Database>, idOrSlug: string, visibility: 'public' | 'any') {
+  const { column, value } = idOrSlugFilter(idOrSlug);
+  let query = db.selectFrom('articles').where(column, '=', value).where('deleted_at', 'is', null);
+  if (visibility === 'public') {
+    query = query.where('status', '=', 'published').where('published_at', '<=', sql<string>`now()`);
+  }
+  return query;
+}
+
 export async function findArticle(
   db: Kysely<Database>,
   idOrSlug: string,
   visibility: 'public' | 'any',
 ): Promise<ArticleRow | undefined> {
-  const { column, value } = idOrSlugFilter(idOrSlug);
-  let query = db
-    .selectFrom('articles')
-    .select(ARTICLE_COLUMNS)
-    .where(column, '=', value)
-    .where('deleted_at', 'is', null);
-  if (visibility === 'public') {
-    query = query.where('status', '=', 'published').where('published_at', '<=', sql<string>`now()`);
-  }
-  return query.executeTakeFirst();
+  return articleLookup(db, idOrSlug, visibility).select(ARTICLE_COLUMNS).executeTakeFirst();
+}
+
+/** Just the version of an article: enough to answer a conditional GET without loading the body. */
+export async function findArticleVersion(
+  db: Kysely<Database>,
+  idOrSlug: string,
+  visibility: 'public' | 'any',
+) {
+  return articleLookup(db, idOrSlug, visibility).select(['id', 'revision']).executeTakeFirst();
 }
 
 export interface Related {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { actorOf, requireScope } from '../../http/access.ts';
-import { ifMatchCheck, listEtag, setRevisionEtag } from '../../http/etags.ts';
+import { ifMatchCheck, ifNoneMatchHits, listEtag, revisionEtag, setRevisionEtag } from '../../http/etags.ts';
 import { setNextLink } from '../../http/links.ts';
 import { conflict, invalid, notFound } from '../../http/problems.ts';
 import {
@@ -19,6 +20,7 @@ import {
   ARTICLE_COLUMNS,
   type ArticleColumn,
   findArticle,
+  findArticleVersion,
   listArticles,
   loadIncludes,
   neighbors,
@@ -258,6 +260,15 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const includes = new Set<ArticleInclude>(commaList(request.query.include, ARTICLE_INCLUDES, 'include'));
       const visibility = request.hasScope('content:read') ? 'any' : 'public';
+      if (includes.size === 0 && request.headers['if-none-match'] !== undefined) {
+        // A client revalidating its copy: two integers settle it, without loading or serialising the body.
+        const current = await findArticleVersion(request.db, request.params.idOrSlug, visibility);
+        if (current && ifNoneMatchHits(request, revisionEtag('article', current))) {
+          setRevisionEtag(reply, 'article', current);
+          // 304 is declared for every GET (problemResponses); the route's own type lists only its bodies.
+          return (reply as FastifyReply).code(304).send();
+        }
+      }
       const article = await findArticle(request.db, request.params.idOrSlug, visibility);
       if (!article) throw notFound('article', request.params.idOrSlug);
       const [related] = includes.size ? await loadIncludes(request.db, [article], includes) : [];
