@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
-import { fillDataset } from './dataset.ts';
+import { completeMark, fillDataset } from './dataset.ts';
 
 /** One database per data size (`newsdesk_bench_100000`), so switching sizes does not rebuild. */
 export function benchDatabaseUrl(baseUrl: string, articles: number): string {
@@ -26,11 +26,10 @@ export async function ensureBenchDatabase(url: string, articles: number, log: (l
   const database = await openDatabase({ kind: 'server', url });
   try {
     await migrateToLatest(database.db);
-    const { count } = await database.db
-      .selectFrom('articles')
-      .select(sql<number>`count(*)::int`.as('count'))
-      .executeTakeFirstOrThrow();
-    if (count === articles) return;
+    const { rows } = await sql<{
+      mark: string | null;
+    }>`select obj_description('articles'::regclass) as mark`.execute(database.db);
+    if (rows[0]?.mark === completeMark(articles)) return;
     log(`building ${name} with ${articles} articles (once; later runs reuse it)`);
     await sql`truncate articles, categories, sources, article_revisions, audit_log restart identity cascade`.execute(
       database.db,

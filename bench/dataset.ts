@@ -151,6 +151,9 @@ function englishText(next: () => number, words: string[], chars: number): string
   return `${out.join(' ')}.`;
 }
 
+/** Set once a fill has finished (indexes included), so an interrupted fill is not mistaken for a done one. */
+export const completeMark = (articles: number) => `newsdesk bench data set: ${articles} articles, complete`;
+
 export interface DatasetShape {
   articles: number;
   sources: number;
@@ -264,6 +267,7 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
   await sql`set maintenance_work_mem = '256MB'`.execute(db);
   for (const { indexdef } of searchIndexes) await sql.raw(indexdef).execute(db);
   await sql`analyze`.execute(db);
+  await sql.raw(`comment on table articles is '${completeMark(shape.articles)}'`).execute(db);
 }
 
 /** Fills up to `total` with copies of the first `generated` articles, each copy an hour-multiple earlier. */

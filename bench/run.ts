@@ -12,7 +12,7 @@ import { drive, type Figures, pin, rssMb, type Scenario, summarise } from './mea
 // starts Newsdesk and a bare Fastify + pg route on one core, drives both over HTTP from the other core
 // with autocannon, several repetitions each, and prints medians, spread, ratios and the API's memory.
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/newsdesk_bench';
-const sizes = (process.env.BENCH_SIZES ?? '100000').split(',').map(Number);
+const sizes = (process.argv[2] ?? process.env.BENCH_SIZES ?? '100000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -215,8 +215,17 @@ async function benchSize(articles: number) {
       figures,
     };
   } finally {
-    servers.newsdesk.kill('SIGTERM');
-    servers.bare.kill('SIGTERM');
+    // Writes still in flight finish during the graceful shutdown: clean up only after both exited.
+    await Promise.all(
+      [servers.newsdesk, servers.bare].map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) return resolve(undefined);
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     await removeWrites(databaseUrl);
   }
 }
