@@ -42,7 +42,7 @@ export function latencyVsSize(points: ScalePoint[], file: URL) {
         { orient: 'bottom', scale: 'x', title: 'articles', format: '~s' },
         { orient: 'left', scale: 'y', title: 'p50 latency (ms)' },
       ],
-      legends: [{ fill: 'color', stroke: 'color', title: 'scenario', orient: 'right' }],
+      legends: [{ fill: 'color', stroke: 'color', title: 'scenario', orient: 'right', labelLimit: 320 }],
       marks: [
         {
           type: 'group',

@@ -291,10 +291,16 @@ const scaleScenarios = [
   'search supercomputer',
   'latest 20, total=estimate',
 ];
+// The chart's font has no CJK glyphs.
+const chartLabel = (scenario: string) =>
+  scenario
+    .replace('芯片', '(2 CJK chars)')
+    .replace('人工智能', '(4 CJK chars)')
+    .replace('超級計算機', '(traditional)');
 const points = all.flatMap((result) =>
   result.figures
     .filter((f) => f.target === 'newsdesk' && scaleScenarios.includes(f.scenario))
-    .map((f) => ({ scenario: f.scenario, articles: result.articles, p50: f.median.p50 })),
+    .map((f) => ({ scenario: chartLabel(f.scenario), articles: result.articles, p50: f.median.p50 })),
 );
 const scaleTable = [
   `| scenario | ${all.map((r) => `${r.articles.toLocaleString('en')}`).join(' | ')} |`,

@@ -24,6 +24,10 @@ const settingsSchema = Type.Object({
     }),
   ),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DATABASE_PREPARED_STATEMENTS: Type.Boolean({
+    default: true,
+    description: 'Prepare queries on the server; false behind PgBouncer in transaction mode (before 1.21).',
+  }),
   DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
     minimum: 0,
     default: 15000,
@@ -128,6 +132,7 @@ export interface Config {
   databaseReadUrl: string | undefined;
   poolMax: number;
   statementTimeoutMs: number;
+  preparedStatements: boolean;
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   overloadMaxEventLoopDelayMs: number;
@@ -203,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseReadUrl: settings.DATABASE_READ_URL || undefined,
     poolMax: settings.DATABASE_POOL_MAX,
     statementTimeoutMs: settings.DATABASE_STATEMENT_TIMEOUT_MS,
+    preparedStatements: settings.DATABASE_PREPARED_STATEMENTS,
     requestTimeoutMs: settings.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
     overloadMaxEventLoopDelayMs: settings.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,

@@ -1,6 +1,7 @@
 import { Kysely, type LogEvent, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.ts';
+import { usePreparedStatements } from './prepared-statements.ts';
 import { timestamptzToRfc3339 } from './timestamps.ts';
 import type { Database } from './types.ts';
 
@@ -8,7 +9,14 @@ const TIMESTAMPTZ_OID = 1184;
 const INT8_OID = 20;
 
 export type EngineOptions =
-  | { kind: 'server'; url: string; poolMax?: number; statementTimeoutMs?: number }
+  | {
+      kind: 'server';
+      url: string;
+      poolMax?: number;
+      statementTimeoutMs?: number;
+      /** Off for poolers that cannot keep them (PgBouncer in transaction mode before 1.21). */
+      preparedStatements?: boolean;
+    }
   /** `dataDir: null` keeps the embedded database in memory, optionally starting from a dumped one (tests). */
   | { kind: 'embedded'; dataDir: string | null; loadDataDir?: Blob };
 
@@ -36,7 +44,9 @@ export async function openDatabase(
       max: engine.poolMax ?? 10,
       // Fail fast when the server is away, so requests get a 503 instead of queueing.
       connectionTimeoutMillis: 2000,
-      options: `-c TimeZone=UTC -c statement_timeout=${engine.statementTimeoutMs ?? 0}`,
+      // Prepared statements still get a plan for their values every time: a generic plan could suit one
+      // search term and not the next.
+      options: `-c TimeZone=UTC -c statement_timeout=${engine.statementTimeoutMs ?? 0} -c plan_cache_mode=force_custom_plan`,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
           if (oid === TIMESTAMPTZ_OID) return timestamptzToRfc3339;
@@ -53,6 +63,7 @@ export async function openDatabase(
     // pool drops the client on release; without this listener the event would crash the process.
     pool.on('connect', (client) => {
       client.on('error', () => {});
+      if (engine.preparedStatements !== false) usePreparedStatements(client);
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
     return { db, engine: 'server', close: () => db.destroy() };

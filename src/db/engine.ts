@@ -9,6 +9,7 @@ export function engineFor(config: Config): EngineOptions {
         url: config.databaseUrl,
         poolMax: config.poolMax,
         statementTimeoutMs: config.statementTimeoutMs,
+        preparedStatements: config.preparedStatements,
       }
     : { kind: 'embedded', dataDir: config.dataDir };
 }
@@ -21,6 +22,7 @@ export function readEngineFor(config: Config): EngineOptions | undefined {
         url: config.databaseReadUrl,
         poolMax: config.poolMax,
         statementTimeoutMs: config.statementTimeoutMs,
+        preparedStatements: config.preparedStatements,
       }
     : undefined;
 }
