@@ -122,6 +122,32 @@ describe('configuration', () => {
 });
 
 describe('the server engine', () => {
+  test('parameterised queries run as prepared statements, unless DATABASE_PREPARED_STATEMENTS is off', {
+    skip: !serverUrl,
+  }, async () => {
+    for (const preparedStatements of [true, false]) {
+      const database = await openDatabase({
+        kind: 'server',
+        url: serverUrl as string,
+        poolMax: 1,
+        preparedStatements,
+      });
+      try {
+        for (const n of [1, 2]) await sql`select ${n}::int as n`.execute(database.db);
+        const { rows } = await sql<{ statements: number }>`
+          select count(*)::int as statements from pg_prepared_statements where statement like '%::int as n%'
+        `.execute(database.db);
+        assert.equal(
+          rows[0]?.statements,
+          preparedStatements ? 1 : 0,
+          `preparedStatements: ${preparedStatements}`,
+        );
+      } finally {
+        await database.close();
+      }
+    }
+  });
+
   test('a connection the server drops does not crash the process; the next query gets a new one', {
     skip: !serverUrl,
   }, async () => {
