@@ -85,9 +85,11 @@ export interface ComparisonBar {
   scenario: string;
   server: 'Newsdesk' | 'bare Fastify + pg';
   rps: number;
+  /** Requests per second as a share of the bare route's, for the same scenario. */
+  share: number;
 }
 
-/** Requests per second of Newsdesk and the bare route, side by side per scenario. */
+/** Newsdesk's requests per second as a share of the bare route's, side by side per scenario. */
 export function newsdeskVsBare(bars: ComparisonBar[], title: string, file: URL) {
   return renderPng(
     {
@@ -103,36 +105,35 @@ export function newsdeskVsBare(bars: ComparisonBar[], title: string, file: URL) 
           type: 'band',
           domain: { data: 'bars', field: 'scenario' },
           range: 'width',
-          padding: 0.25,
+          padding: 0.3,
         },
-        {
-          name: 'y',
-          type: 'linear',
-          domain: { data: 'bars', field: 'rps' },
-          range: 'height',
-          nice: true,
-          zero: true,
-        },
+        { name: 'y', type: 'linear', domain: [0, 1.1], range: 'height', zero: true },
         {
           name: 'color',
           type: 'ordinal',
-          domain: { data: 'bars', field: 'server' },
+          domain: ['Newsdesk', 'bare Fastify + pg'],
           range: ['#4c78a8', '#bbbbbb'],
         },
       ],
       axes: [
-        { orient: 'bottom', scale: 'x' },
-        { orient: 'left', scale: 'y', title: 'requests per second (median)' },
+        { orient: 'bottom', scale: 'x', labelLimit: 200 },
+        { orient: 'left', scale: 'y', title: 'req/s as a share of the bare route', format: '%' },
       ],
-      legends: [{ fill: 'color', orient: 'top-right' }],
+      legends: [{ fill: 'color', orient: 'bottom', direction: 'horizontal' }],
       marks: [
         {
           type: 'group',
           from: { facet: { name: 'perScenario', data: 'bars', groupby: 'scenario' } },
           encode: { enter: { x: { scale: 'x', field: 'scenario' }, width: { scale: 'x', band: 1 } } },
-          signals: [{ name: 'groupWidth', update: 'bandwidth("x")' }],
+          signals: [{ name: 'width', update: 'bandwidth("x")' }],
           scales: [
-            { name: 'inner', type: 'band', range: 'width', domain: { data: 'perScenario', field: 'server' } },
+            {
+              name: 'inner',
+              type: 'band',
+              range: 'width',
+              domain: ['Newsdesk', 'bare Fastify + pg'],
+              padding: 0.05,
+            },
           ],
           marks: [
             {
@@ -142,7 +143,7 @@ export function newsdeskVsBare(bars: ComparisonBar[], title: string, file: URL) 
                 enter: {
                   x: { scale: 'inner', field: 'server' },
                   width: { scale: 'inner', band: 1 },
-                  y: { scale: 'y', field: 'rps' },
+                  y: { scale: 'y', field: 'share' },
                   y2: { scale: 'y', value: 0 },
                   fill: { scale: 'color', field: 'server' },
                 },
@@ -154,8 +155,8 @@ export function newsdeskVsBare(bars: ComparisonBar[], title: string, file: URL) 
               encode: {
                 enter: {
                   x: { scale: 'inner', field: 'server', band: 0.5 },
-                  y: { scale: 'y', field: 'rps', offset: -4 },
-                  text: { field: 'rps' },
+                  y: { scale: 'y', field: 'share', offset: -4 },
+                  text: { signal: "format(datum.share, '.0%') + ' (' + datum.rps + ' req/s)'" },
                   align: { value: 'center' },
                   fontSize: { value: 10 },
                 },

@@ -12,7 +12,11 @@ import { drive, type Figures, pin, rssMb, type Scenario, summarise } from './mea
 // starts Newsdesk and a bare Fastify + pg route on one core, drives both over HTTP from the other core
 // with autocannon, several repetitions each, and prints medians, spread, ratios and the API's memory.
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/newsdesk_bench';
-const sizes = (process.argv[2] ?? process.env.BENCH_SIZES ?? '100000').split(',').map(Number);
+// `report` redraws the tables and charts from the results already in bench/results, measuring nothing.
+const sizes =
+  process.argv[2] === 'report'
+    ? []
+    : (process.argv[2] ?? process.env.BENCH_SIZES ?? '100000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -321,8 +325,12 @@ await newsdeskVsBare(
       scenario: f.scenario,
       server: f.target === 'bare' ? ('bare Fastify + pg' as const) : ('Newsdesk' as const),
       rps: f.median.rps,
+      share:
+        f.median.rps /
+        ((headline.figures.find((g) => g.scenario === f.scenario && g.target === 'bare') as Figures).median
+          .rps || 1),
     })),
-  `Newsdesk vs bare Fastify + pg, ${headline.articles.toLocaleString('en')} articles`,
+  `Newsdesk vs a bare Fastify + pg route, ${headline.articles.toLocaleString('en')} articles`,
   new URL('newsdesk-vs-bare.png', results),
 );
 writeFileSync(
