@@ -3,7 +3,7 @@ import { parseEnv } from 'node:util';
 import { envSchema } from 'env-schema';
 import { type Static, Type } from 'typebox';
 
-const settingsSchema = Type.Object({
+export const settingsSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP server listens on.' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port.' }),
   DATABASE_URL: Type.Optional(

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, settingsSchema } from '../src/config.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateDown, migrateToLatest } from '../src/db/migrator.ts';
@@ -92,6 +92,15 @@ describe('the embedded engine', () => {
 });
 
 describe('configuration', () => {
+  test('every setting is documented in .env.example and the README', () => {
+    const envExample = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(settingsSchema.properties)) {
+      assert.match(envExample, new RegExp(`^${name}=`, 'm'), `${name} in .env.example`);
+      assert.ok(readme.includes(`| \`${name}\``), `${name} in the README's settings table`);
+    }
+  });
+
   test('an invalid setting is refused with a message naming the variable', () => {
     assert.throws(
       () => loadConfig({ PORT: 'eighty' }),
