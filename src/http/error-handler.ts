@@ -117,6 +117,15 @@ const ROUTER_PROBLEMS: Record<string, string> = {
   FST_ERR_MAX_PARAM_LENGTH: 'A path segment is longer than any id or slug.',
 };
 
+/** What a client sees of a failure that is ours: nothing of its internals. */
+const internalError = () =>
+  new Problem(
+    500,
+    'internal',
+    'Internal Server Error',
+    'Something went wrong on our side; it has been logged.',
+  );
+
 /**
  * For Fastify's `frameworkErrors` option. Its router answers some requests itself, before any hook or the
  * error handler runs: a path that is not valid percent-encoding, or a segment over `maxParamLength` (a 414).
@@ -128,16 +137,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   const detail = error.code ? ROUTER_PROBLEMS[error.code] : undefined;
   if (detail) return sendProblem(reply, request, new Problem(400, 'bad-request', 'Bad Request', detail));
   request.log.error({ err: error }, 'unexpected router error');
-  return sendProblem(
-    reply,
-    request,
-    new Problem(
-      500,
-      'internal',
-      'Internal Server Error',
-      'Something went wrong on our side; it has been logged.',
-    ),
-  );
+  return sendProblem(reply, request, internalError());
 }
 
 /** One place turns every failure into problem+json; 5xx never carry internals. */
@@ -150,16 +150,7 @@ export const errorHandler = fp(
         return sendProblem(reply, request, problem);
       }
       request.log.error({ err: error }, 'unexpected error');
-      return sendProblem(
-        reply,
-        request,
-        new Problem(
-          500,
-          'internal',
-          'Internal Server Error',
-          'Something went wrong on our side; it has been logged.',
-        ),
-      );
+      return sendProblem(reply, request, internalError());
     });
     app.setNotFoundHandler((request, reply) =>
       sendProblem(
