@@ -798,6 +798,12 @@ describe('what the router answers by itself', () => {
     const found = await ctx.request({ method: 'GET', url: `/v1/sources/${slug}` });
     assert.equal(found.statusCode, 200, found.body);
     assert.equal(found.json().data.id, source.id);
+    // 200 CJK characters are 1,800 characters once percent-encoded.
+    const cjkSlug = unique('长').padEnd(200, '闻');
+    const cjkSource = await makeSource(ctx, { slug: cjkSlug });
+    const cjkFound = await ctx.request({ method: 'GET', url: `/v1/sources/${encodeURIComponent(cjkSlug)}` });
+    assert.equal(cjkFound.statusCode, 200, cjkFound.body);
+    assert.equal(cjkFound.json().data.id, cjkSource.id);
     const tooLong = await ctx.request({ method: 'GET', url: `/v1/sources/${'x'.repeat(5000)}` });
     assert.equal(tooLong.statusCode, 400, tooLong.body);
     assert.match(String(tooLong.headers['content-type']), PROBLEM_JSON);
