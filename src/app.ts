@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
+import { watchReplica } from './db/replica.ts';
 import type { Database } from './db/types.ts';
 import { accessControl } from './http/access.ts';
 import { cors } from './http/cors.ts';
@@ -109,14 +110,23 @@ export async function buildApp({
     }
   });
   app.decorate('db', database.db);
-  const replica = readDatabase?.db;
+  const replica = readDatabase
+    ? watchReplica(readDatabase, {
+        intervalMs: 1000,
+        onChange: (healthy) =>
+          healthy
+            ? app.log.info('the read replica answers again; anonymous reads go back to it')
+            : app.log.warn('the read replica does not answer; anonymous reads go to the primary'),
+      })
+    : undefined;
+  if (replica) app.addHook('onClose', async () => replica.stop());
   app.decorateRequest('db', {
     getter(this: FastifyRequest) {
       // Keyed requests (every write, and an editor's reads) stay on the primary, so a client reads its
       // own writes; the anonymous public, where a second of replica lag is harmless, reads the replica.
       const anonymousRead =
         (this.method === 'GET' || this.method === 'HEAD') && this.headers.authorization === undefined;
-      return replica && anonymousRead ? replica : database.db;
+      return readDatabase && replica?.healthy() && anonymousRead ? readDatabase.db : database.db;
     },
   });
   app.decorate('dbEngine', database.engine);

@@ -231,8 +231,33 @@ describe('a read replica (DATABASE_READ_URL)', { skip }, () => {
         body: JSON.stringify({ title: 'changed on the primary' }),
       });
       assert.equal(write2.status, 200, 'writes always go to the primary (a replica would refuse them)');
-    } finally {
+
+      // Losing the replica costs capacity, not the public site: anonymous reads move to the primary.
       await replicaAdmin.close();
+      replica.stop('fast');
+      const stoppedAt = performance.now();
+      let answered = 0;
+      while (performance.now() - stoppedAt < 4000) {
+        const read = await fetch(`${api.base}/v1/articles/replica-lag`);
+        if (read.status === 200) answered++;
+        else
+          assert.equal(
+            read.status,
+            503,
+            'until the next check, a read that reaches the stopped replica is a 503',
+          );
+        await sleep(100);
+      }
+      const afterCheck = await fetch(`${api.base}/v1/articles/replica-lag`);
+      assert.equal(afterCheck.status, 200, 'once the check notices, the primary answers anonymous reads');
+      assert.equal(
+        ((await afterCheck.json()) as { data: { title: string } }).data.title,
+        'changed on the primary',
+      );
+      assert.ok(answered > 0);
+      replica.start();
+    } finally {
+      await replicaAdmin.close().catch(() => {});
       await api.close();
     }
   });
