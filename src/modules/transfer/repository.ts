@@ -167,21 +167,14 @@ export interface ArticleWrite {
   deleted_at: string | null;
 }
 
+/**
+ * What an import overwrites on a slug it finds: every article column but its identity (`id`, `slug`) and
+ * what the trigger keeps (`updated_at`, `revision`), plus the trash mark and the derived search columns.
+ * Derived from the API's column list, so a column added there is carried by imports too.
+ */
+const KEPT_BY_DATABASE = new Set<string>(['id', 'slug', 'updated_at', 'revision']);
 const ARTICLE_CONTENT = [
-  'title',
-  'summary',
-  'body_html',
-  'body_text',
-  'cover_image',
-  'author',
-  'lang',
-  'tags',
-  'status',
-  'published_at',
-  'source_id',
-  'source_url',
-  'category_id',
-  'created_at',
+  ...ARTICLE_COLUMNS.filter((column) => !KEPT_BY_DATABASE.has(column)),
   'deleted_at',
   'search_vector',
   'search_title',
