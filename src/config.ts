@@ -48,11 +48,13 @@ export const settingsSchema = Type.Object({
     default: 1000,
     description: 'Above this event-loop delay, requests get a 503 instead of queueing (0: off).',
   }),
-  PUBLIC_BASE_URL: Type.String({
-    pattern: '^https?://',
-    default: 'http://localhost:3000',
-    description: 'Absolute address of this API as clients reach it (links in headers and feeds).',
-  }),
+  PUBLIC_BASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description:
+        'Absolute address of this API as clients reach it (links in headers and feeds). Default: http://localhost:<PORT>.',
+    }),
+  ),
   SITE_TITLE: Type.String({
     minLength: 1,
     default: 'Newsdesk',
@@ -200,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (settings.DATABASE_READ_URL && !settings.DATABASE_URL) {
     throw new ConfigError('Invalid configuration: DATABASE_READ_URL needs DATABASE_URL (the primary) too');
   }
+  const publicBaseUrl = (settings.PUBLIC_BASE_URL ?? `http://localhost:${settings.PORT}`).replace(/\/+$/, '');
   return {
     host: settings.HOST,
     port: settings.PORT,
@@ -213,7 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
     overloadMaxEventLoopDelayMs: settings.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
     logFormat: settings.LOG_FORMAT,
-    publicBaseUrl: settings.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    publicBaseUrl,
     seedDemoContent: settings.SEED_DEMO_CONTENT,
     siteTitle: settings.SITE_TITLE,
     corsReadOrigins: settings.CORS_READ_ORIGINS.trim() === '*' ? '*' : originList(settings.CORS_READ_ORIGINS),
@@ -229,8 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     iframeHosts: settings.IFRAME_ALLOWED_HOSTS.split(',')
       .map((host) => host.trim().toLowerCase())
       .filter(Boolean),
-    articleUrlTemplate:
-      settings.ARTICLE_URL_TEMPLATE ?? `${settings.PUBLIC_BASE_URL.replace(/\/+$/, '')}/v1/articles/{slug}`,
+    articleUrlTemplate: settings.ARTICLE_URL_TEMPLATE ?? `${publicBaseUrl}/v1/articles/{slug}`,
     logLevel: settings.LOG_LEVEL,
   };
 }

@@ -110,6 +110,14 @@ describe('configuration', () => {
     assert.equal(loadConfig({ PORT: '8080' }).port, 8080);
   });
 
+  test('links point at the port the API listens on unless PUBLIC_BASE_URL says otherwise', () => {
+    assert.equal(loadConfig({ PORT: '8080' }).publicBaseUrl, 'http://localhost:8080');
+    assert.equal(
+      loadConfig({ PORT: '8080', PUBLIC_BASE_URL: 'https://news.example.com/' }).publicBaseUrl,
+      'https://news.example.com',
+    );
+  });
+
   test('npm start with a bad setting stops with one clear line', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       env: { ...process.env, PORT: 'eighty', DATABASE_URL: '' },
