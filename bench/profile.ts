@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,22 +16,19 @@ const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1
 const port = 3997;
 const folder = mkdtempSync(join(tmpdir(), 'newsdesk-profile-'));
 
-const api = spawn(
-  process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${folder}`, '--import', 'tsx', 'src/server.ts'],
-  {
-    env: {
-      ...process.env,
-      DATABASE_URL: benchDatabaseUrl(baseUrl, articles),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',
-      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
-    },
-    stdio: 'inherit',
+execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+const api = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${folder}`, 'dist/src/server.js'], {
+  env: {
+    ...process.env,
+    DATABASE_URL: benchDatabaseUrl(baseUrl, articles),
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
   },
-);
+  stdio: 'inherit',
+});
 const exited = new Promise((resolve) => api.once('exit', resolve));
 for (let i = 0; ; i++) {
   if (

@@ -52,13 +52,15 @@ async function startServers(databaseUrl: string) {
     // The benchmark saturates the core on purpose: measure serving, not shedding.
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
   };
-  const spawnNode = (file: string, port: number) =>
-    spawn(process.execPath, ['--import', 'tsx', file], {
+  const spawnNode = (args: string[], port: number) =>
+    spawn(process.execPath, args, {
       env: { ...env, PORT: String(port) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-  const newsdesk = spawnNode('src/server.ts', ports.newsdesk);
-  const bare = spawnNode('bench/bare.ts', ports.bare);
+  // Newsdesk runs exactly as `npm start` runs it: the built JavaScript.
+  execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+  const newsdesk = spawnNode(['dist/src/server.js'], ports.newsdesk);
+  const bare = spawnNode(['--import', 'tsx', 'bench/bare.ts'], ports.bare);
   await waitFor(`http://127.0.0.1:${ports.newsdesk}/health/ready`, newsdesk);
   await waitFor(`http://127.0.0.1:${ports.bare}/latest`, bare);
   const pinned = pin(newsdesk.pid as number, 1) && pin(bare.pid as number, 1) && pin(process.pid, 0);

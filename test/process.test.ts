@@ -8,8 +8,10 @@ import pg from 'pg';
 import { freshServerDatabase, serverUrl } from './helpers.ts';
 import { freePort } from './postgres-cluster.ts';
 
-// `npm start` as a real process: signals, kill -9 and what the operator sees on the terminal.
+// `npm start` as a real process: signals, kill -9 and what the operator sees on the terminal. It runs the
+// built JavaScript, as `npm start` does, so the build itself is under test too.
 const root = new URL('..', import.meta.url).pathname;
+execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -23,7 +25,7 @@ interface Api {
 async function startApi(env: Record<string, string>): Promise<Api> {
   const port = await freePort();
   // node itself, as `npm start` runs it: a wrapper process would leave the server running after kill -9.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['dist/src/server.js'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO_CONTENT: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
