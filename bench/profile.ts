@@ -16,8 +16,11 @@ const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1
 const port = 3997;
 const folder = mkdtempSync(join(tmpdir(), 'newsdesk-profile-'));
 
-execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
-const api = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${folder}`, 'dist/src/server.js'], {
+// BENCH_PROFILE_SERVER=bare profiles the bare route instead (paths /latest and /articles/<slug>).
+const bare = process.env.BENCH_PROFILE_SERVER === 'bare';
+if (!bare) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+const server = bare ? ['--import', 'tsx', 'bench/bare.ts'] : ['dist/src/server.js'];
+const api = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${folder}`, ...server], {
   env: {
     ...process.env,
     DATABASE_URL: benchDatabaseUrl(baseUrl, articles),
@@ -32,7 +35,7 @@ const api = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${folder}`, '
 const exited = new Promise((resolve) => api.once('exit', resolve));
 for (let i = 0; ; i++) {
   if (
-    await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+    await fetch(`http://127.0.0.1:${port}${bare ? path : '/health/ready'}`).then(
       (r) => r.ok,
       () => false,
     )

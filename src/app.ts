@@ -18,6 +18,7 @@ import { notModified } from './http/etags.ts';
 import { drainOnClose, overloadShedding } from './http/overload.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { problemResponses, sharedSchemas } from './http/schemas.ts';
+import { fastNullableObjectSerializer } from './http/serialization.ts';
 import { textGuard } from './http/text-guard.ts';
 import { strictBodyValidator } from './http/validation.ts';
 import { articleRoutes } from './modules/articles/routes.ts';
@@ -86,7 +87,12 @@ export async function buildApp({
     return503OnClosing: false, // drainOnClose answers with a problem instead
     // Idle keep-alive sockets and stalled uploads are closed rather than held open forever.
     connectionTimeout: config.requestTimeoutMs === 0 ? 0 : config.requestTimeoutMs * 2,
-    schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
+    schemaController: {
+      compilersFactory: {
+        buildValidator: strictBodyValidator(),
+        buildSerializer: fastNullableObjectSerializer(),
+      },
+    },
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },

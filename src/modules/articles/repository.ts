@@ -1,4 +1,5 @@
-import { type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import { type Compilable, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import { precompile } from '../../db/precompiled.ts';
 import type { ArticleRow, ArticleStatus, Database, SourceRow } from '../../db/types.ts';
 import {
   checkPagingMode,
@@ -274,8 +275,15 @@ async function listInOrder(
   );
 }
 
-function articleLookup(db: Kysely<Database>, idOrSlug: string, visibility: 'public' | 'any') {
-  const { column, value } = idOrSlugFilter(idOrSlug);
+type Visibility = 'public' | 'any';
+
+/** One article by id or slug; `public`: only if published and its time has come. */
+function articleLookup(
+  db: Kysely<Database>,
+  column: 'id' | 'slug',
+  value: number | string,
+  visibility: Visibility,
+) {
   let query = db.selectFrom('articles').where(column, '=', value).where('deleted_at', 'is', null);
   if (visibility === 'public') {
     query = query.where('status', '=', 'published').where('published_at', '<=', sql<string>`now()`);
@@ -283,22 +291,34 @@ function articleLookup(db: Kysely<Database>, idOrSlug: string, visibility: 'publ
   return query;
 }
 
-export async function findArticle(
-  db: Kysely<Database>,
-  idOrSlug: string,
-  visibility: 'public' | 'any',
-): Promise<ArticleRow | undefined> {
-  return articleLookup(db, idOrSlug, visibility).select(ARTICLE_COLUMNS).executeTakeFirst();
+/** The page-view reads, compiled once for each way of naming an article and each visibility. */
+function precompiledLookups<Row>(select: (query: ReturnType<typeof articleLookup>) => Compilable<Row>) {
+  const lookups = new Map<string, ReturnType<typeof precompile<'key', Row>>>();
+  for (const column of ['id', 'slug'] as const) {
+    for (const visibility of ['public', 'any'] as const) {
+      lookups.set(
+        `${column} ${visibility}`,
+        precompile<'key', Row>((db, slot) => select(articleLookup(db, column, slot('key'), visibility))),
+      );
+    }
+  }
+  return async (db: Kysely<Database>, idOrSlug: string, visibility: Visibility) => {
+    const { column, value } = idOrSlugFilter(idOrSlug);
+    const lookup = lookups.get(`${column} ${visibility}`) as NonNullable<ReturnType<typeof lookups.get>>;
+    const [row] = await lookup(db, { key: value });
+    return row;
+  };
 }
 
-/** Just the version of an article: enough to answer a conditional GET without loading the body. */
-export async function findArticleVersion(
+/** An article with every column. */
+export const findArticle: (
   db: Kysely<Database>,
   idOrSlug: string,
-  visibility: 'public' | 'any',
-) {
-  return articleLookup(db, idOrSlug, visibility).select(['id', 'revision']).executeTakeFirst();
-}
+  visibility: Visibility,
+) => Promise<ArticleRow | undefined> = precompiledLookups((query) => query.select(ARTICLE_COLUMNS));
+
+/** Just the version of an article: enough to answer a conditional GET without loading the body. */
+export const findArticleVersion = precompiledLookups((query) => query.select(['id', 'revision']));
 
 export interface Related {
   source?: SourceRow | null;
