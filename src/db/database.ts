@@ -44,9 +44,7 @@ export async function openDatabase(
       max: engine.poolMax ?? 10,
       // Fail fast when the server is away, so requests get a 503 instead of queueing.
       connectionTimeoutMillis: 2000,
-      // Prepared statements still get a plan for their values every time: a generic plan could suit one
-      // search term and not the next.
-      options: `-c TimeZone=UTC -c statement_timeout=${engine.statementTimeoutMs ?? 0} -c plan_cache_mode=force_custom_plan`,
+      options: `-c TimeZone=UTC -c statement_timeout=${engine.statementTimeoutMs ?? 0}`,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
           if (oid === TIMESTAMPTZ_OID) return timestamptzToRfc3339;

@@ -298,7 +298,9 @@ function precompiledLookups<Row>(select: (query: ReturnType<typeof articleLookup
     for (const visibility of ['public', 'any'] as const) {
       lookups.set(
         `${column} ${visibility}`,
-        precompile<'key', Row>((db, slot) => select(articleLookup(db, column, slot('key'), visibility))),
+        precompile<'key', Row>((db, slot) => select(articleLookup(db, column, slot('key'), visibility)), {
+          prepared: true,
+        }),
       );
     }
   }
