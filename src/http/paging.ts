@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import { preparable } from '../db/prepared-statements.ts';
 import { type CursorValues, decodeCursor, encodeCursor } from './cursor.ts';
 import { invalid } from './problems.ts';
 
@@ -26,6 +27,11 @@ export interface PageRequest {
   /** Count at most this many rows exactly; beyond it the total is reported as an estimate. */
   countCap?: number;
   limit?: number;
+  /**
+   * The page query's best plan is the same whatever its values (no filter but the sort order's own):
+   * it may run as a prepared statement. Filtered queries are planned for their values every time.
+   */
+  prepared?: boolean;
   cursor?: string;
   page?: number;
   total?: 'exact' | 'estimate' | 'none';
@@ -104,8 +110,10 @@ export async function paginate<Row extends { id: number }>(
   query = query.orderBy(sql`${spec.idExpression} ${sql.raw(spec.direction)}`).limit(limit + 1);
   if (request.page !== undefined) query = query.offset((request.page - 1) * limit);
 
+  const compiled = query.compile();
+  if (request.prepared) preparable(compiled.sql);
   const [fetched, total] = await Promise.all([
-    query.execute(),
+    db.executeQuery(compiled).then((result) => result.rows),
     countTotal(db, request.counted ?? filtered, request.total ?? 'none', request.countCap),
   ]);
   return finishPage(fetched as Row[], spec, request, total);

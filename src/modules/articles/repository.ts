@@ -245,6 +245,10 @@ export async function listArticles(
   });
 }
 
+/** Whether the filter narrows by status alone: then one plan (the sort order's index) suits every page. */
+const onlyByStatus = ({ status, ...others }: ArticleFilter) =>
+  Object.values(others).every((value) => value === undefined);
+
 async function listInOrder(
   db: Kysely<Database>,
   filter: ArticleFilter,
@@ -271,7 +275,11 @@ async function listInOrder(
         ListedArticle
       >,
     spec,
-    { ...page, ...(filter.search !== undefined ? { countCap: SEARCH_COUNT_CAP } : {}) },
+    {
+      ...page,
+      ...(filter.search !== undefined ? { countCap: SEARCH_COUNT_CAP } : {}),
+      prepared: onlyByStatus(filter),
+    },
   );
 }
 
@@ -324,21 +332,34 @@ export const findArticleVersion = precompiledLookups((query) => query.select(['i
 
 export interface Related {
   source?: SourceRow | null;
-  category?: Awaited<ReturnType<typeof categoriesByIds>> extends Map<number, infer C> ? C | null : never;
+  category?: Awaited<ReturnType<typeof categoriesById>>[number] | null;
   breadcrumbs?: Breadcrumb[];
 }
 
-async function categoriesByIds(db: Kysely<Database>, ids: number[]) {
-  const rows = ids.length
-    ? await db.selectFrom('categories').select(categoryColumns).where('categories.id', 'in', ids).execute()
-    : [];
-  return new Map(rows.map((row) => [row.id, row]));
-}
+// Included objects come by primary key from small tables: one plan suits every page, so prepared.
+const categoriesById = precompile(
+  (db, slot) =>
+    db
+      .selectFrom('categories')
+      .select(categoryColumns)
+      .where('categories.id', '=', sql<number>`any(${slot('ids')})`),
+  { prepared: true },
+);
+const sourcesById = precompile(
+  (db, slot) =>
+    db
+      .selectFrom('sources')
+      .select(sourceColumns)
+      .where('sources.id', '=', sql<number>`any(${slot('ids')})`),
+  { prepared: true },
+);
 
-async function sourcesByIds(db: Kysely<Database>, ids: number[]) {
-  const rows = ids.length
-    ? await db.selectFrom('sources').select(sourceColumns).where('sources.id', 'in', ids).execute()
-    : [];
+async function byIds<Row extends { id: number }>(
+  lookup: (db: Kysely<Database>, values: { ids: number[] }) => Promise<Row[]>,
+  db: Kysely<Database>,
+  ids: number[],
+) {
+  const rows = ids.length ? await lookup(db, { ids }) : [];
   return new Map(rows.map((row) => [row.id, row]));
 }
 
@@ -352,8 +373,8 @@ export async function loadIncludes(
     ...new Set(articles.map((a) => a[key]).filter((id): id is number => typeof id === 'number')),
   ];
   const [sources, categories, paths] = await Promise.all([
-    include.has('source') ? sourcesByIds(db, ids('source_id')) : undefined,
-    include.has('category') ? categoriesByIds(db, ids('category_id')) : undefined,
+    include.has('source') ? byIds(sourcesById, db, ids('source_id')) : undefined,
+    include.has('category') ? byIds(categoriesById, db, ids('category_id')) : undefined,
     include.has('breadcrumbs') ? breadcrumbsFor(db, ids('category_id')) : undefined,
   ]);
   return articles.map((article) => {
