@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fastifyEtag from '@fastify/etag';
-import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -18,6 +17,7 @@ import { notModified } from './http/etags.ts';
 import { drainOnClose, overloadShedding } from './http/overload.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { problemResponses, sharedSchemas } from './http/schemas.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { fastNullableObjectSerializer } from './http/serialization.ts';
 import { textGuard } from './http/text-guard.ts';
 import { strictBodyValidator } from './http/validation.ts';
@@ -153,7 +153,7 @@ export async function buildApp({
   // successful reads.
   await app.register(fastifyEtag, { replyWith304: false });
   await app.register(notModified);
-  await app.register(fastifyHelmet, {
+  await app.register(securityHeaders, {
     contentSecurityPolicy: false, // JSON has no scripts; the docs page needs its inline ones
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });

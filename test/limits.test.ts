@@ -52,11 +52,14 @@ describe('CORS and security headers', () => {
     assert.equal(kept.headers['x-request-id'], 'edge-42');
   });
 
-  test('security headers are set', async () => {
-    const response = await ctx.anonymous({ method: 'GET', url: '/health/live' });
-    assert.equal(response.headers['x-content-type-options'], 'nosniff');
-    assert.ok(response.headers['strict-transport-security']);
-    assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN');
+  test('security headers are set, on errors too', async () => {
+    for (const url of ['/health/live', '/v1/articles/no-such-article', '/no/such/route']) {
+      const response = await ctx.anonymous({ method: 'GET', url });
+      assert.equal(response.headers['x-content-type-options'], 'nosniff', url);
+      assert.ok(response.headers['strict-transport-security'], url);
+      assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN', url);
+      assert.equal(response.headers['x-powered-by'], undefined, url);
+    }
   });
 
   test('a body over the configured limit is a 413 problem', async () => {
