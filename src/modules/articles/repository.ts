@@ -158,10 +158,17 @@ const RELEVANCE: SortSpec = {
 };
 
 /**
- * Relevance in two tiers, each read through its own index: articles whose title matches the query come
- * first, ranked by ts_rank over the small title vector (1 ≤ relevance < 2); then every other match,
- * newest first (relevance 0). Ranking the big full-text vectors instead would decompress every match
- * of a common term. A cursor or page number says which tier to continue in.
+ * Title matches are first looked for among this many newest articles. The public listing index holds
+ * their title vectors, so this reads index pages only (about 200 bytes an article), and for any term in
+ * more than about one title in a thousand it finds a page of matches there, at any table size.
+ */
+const TITLE_PROBE_ROWS = 20000;
+
+/**
+ * Relevance in two tiers: articles whose title matches the query (relevance 1), then every other match
+ * (relevance 0); newest first within each. Ranking the big full-text vectors would decompress every match
+ * of a common term, and even ranking titles meant reading every title match's row (6,000 pages for a
+ * common term at a million articles). A cursor or page number says which tier to continue in.
  */
 async function listByRelevance(
   db: Kysely<Database>,
@@ -173,59 +180,77 @@ async function listByRelevance(
   checkPagingMode(page);
   const query = sql`cast(${filter.search} as tsquery)`;
   const titleMatch = sql<boolean>`articles.search_title @@ ${query}`;
-  const matching = applyArticleFilter(db.selectFrom('articles'), filter);
   // The title's tokens are part of the full vector: a title match needs no check of the big one.
   const { search: _search, ...otherFilters } = filter;
-  const titleMatching = applyArticleFilter(db.selectFrom('articles'), otherFilters).where(titleMatch);
-  const tier = (title: boolean) => {
-    const base = (title ? titleMatching : matching)
-      .select(columns.map((column) => `articles.${column}` as const))
-      .select(sql`articles.published_at`.as('sort_published_at'));
-    return title
-      ? base
-          .select(sql<number>`(1 + ts_rank(articles.search_title, ${query}, 32))::real`.as('relevance'))
-          .orderBy(sql`relevance desc`)
-      : base.where(sql<boolean>`(${titleMatch}) is not true`).select(sql<number>`0::real`.as('relevance'));
-  };
+  const listed = applyArticleFilter(db.selectFrom('articles'), otherFilters);
   const newestFirst = <Q extends SelectQueryBuilder<Database, 'articles', object>>(q: Q) =>
     q.orderBy('articles.published_at', 'desc').orderBy('articles.id', 'desc');
+  const tier = (rows: ArticleQuery, relevance: 0 | 1) =>
+    newestFirst(rows)
+      .select(columns.map((column) => `articles.${column}` as const))
+      .select(sql`articles.published_at`.as('sort_published_at'))
+      .select(sql<number>`${sql.lit(relevance)}::real`.as('relevance'));
 
-  let titleQuery = newestFirst(tier(true));
-  let restQuery = newestFirst(tier(false));
+  let after: RawBuilder<boolean> | undefined;
   let skipTitles = false;
   if (page.cursor !== undefined) {
     const [rank, publishedAt, id] = cursorValues(RELEVANCE, page.cursor) as [number, string, number];
-    const after = sql<boolean>`(articles.published_at, articles.id) < (cast(${publishedAt} as timestamptz), ${id})`;
-    if (rank > 0) {
-      titleQuery = titleQuery.where(
-        sql<boolean>`((1 + ts_rank(articles.search_title, ${query}, 32))::real, articles.published_at, articles.id) < (cast(${rank} as real), cast(${publishedAt} as timestamptz), ${id})`,
-      );
-    } else {
-      skipTitles = true;
-      restQuery = restQuery.where(after);
-    }
+    after = sql<boolean>`(articles.published_at, articles.id) < (cast(${publishedAt} as timestamptz), ${id})`;
+    skipTitles = rank <= 0;
   }
   const offset = page.page !== undefined ? (page.page - 1) * limit : 0;
-  const titleRows = skipTitles
-    ? []
-    : await titleQuery
+  type Row = ListedArticle & { relevance: number };
+
+  let rows: Row[] = [];
+  if (!skipTitles) {
+    const candidates = after ? listed.where(after) : listed;
+    const recent = newestFirst(candidates)
+      .select(['articles.id', 'articles.published_at', 'articles.search_title'])
+      .limit(TITLE_PROBE_ROWS);
+    const recentMatches = db
+      .selectFrom(recent.as('recent'))
+      .select('recent.id')
+      .where(sql<boolean>`recent.search_title @@ ${query}`)
+      .orderBy('recent.published_at', 'desc')
+      .orderBy('recent.id', 'desc')
+      .limit(limit + 1)
+      .offset(offset);
+    rows = (await tier(
+      db.selectFrom('articles').where('articles.id', 'in', recentMatches),
+      1,
+    ).execute()) as Row[];
+    if (rows.length <= limit) {
+      // Too few among the newest: the term is rare, so its title index finds the (few) matches.
+      rows = (await tier(candidates.where(titleMatch), 1)
         .limit(limit + 1)
         .offset(offset)
-        .execute();
-  let rows = titleRows as unknown as (ListedArticle & { relevance: number })[];
+        .execute()) as Row[];
+    }
+  }
   if (rows.length <= limit) {
     let restOffset = 0;
     if (page.page !== undefined && offset > 0) {
-      const titles = await titleMatching.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      const titles = await listed
+        .where(titleMatch)
+        .select(sql<number>`count(*)::int`.as('n'))
+        .executeTakeFirstOrThrow();
       restOffset = Math.max(0, offset - titles.n);
     }
-    const rest = await restQuery
+    const matching = applyArticleFilter(db.selectFrom('articles'), filter).where(
+      sql<boolean>`(${titleMatch}) is not true`,
+    );
+    const rest = await tier(skipTitles && after ? matching.where(after) : matching, 0)
       .limit(limit + 1 - rows.length)
       .offset(restOffset)
       .execute();
-    rows = [...rows, ...(rest as unknown as (ListedArticle & { relevance: number })[])];
+    rows = [...rows, ...(rest as Row[])];
   }
-  const total = await countTotal(db, matching, page.total ?? 'none', SEARCH_COUNT_CAP);
+  const total = await countTotal(
+    db,
+    applyArticleFilter(db.selectFrom('articles'), filter),
+    page.total ?? 'none',
+    SEARCH_COUNT_CAP,
+  );
   return finishPage(rows, RELEVANCE, page, total);
 }
 

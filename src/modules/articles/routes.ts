@@ -161,7 +161,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
             sort: Type.Optional(
               Type.Enum(ARTICLE_SORTS, {
                 description:
-                  'Order; ties break on id so the order is total. Default: `relevance` with `q` (title matches first, ranked; then newest), else `-published_at`.',
+                  'Order; ties break on id so the order is total. Default: `relevance` with `q` (title matches first, then the others; newest first within each), else `-published_at`.',
               }),
             ),
             include: Type.Optional(includeParam),
