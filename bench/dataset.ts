@@ -266,7 +266,7 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
   log('building the search indexes');
   await sql`set maintenance_work_mem = '256MB'`.execute(db);
   for (const { indexdef } of searchIndexes) await sql.raw(indexdef).execute(db);
-  await sql`analyze`.execute(db);
+  await sql`vacuum analyze`.execute(db);
   await sql.raw(`comment on table articles is '${completeMark(shape.articles)}'`).execute(db);
 }
 
