@@ -43,7 +43,18 @@ export function fastNullableObjectSerializer(): SerializerFactory {
       Object.entries(external).map(([id, schema]) => [id, nullableObjects(schema, external)]),
     );
     const compile = build(rewritten, options);
-    return (route) =>
-      compile({ ...route, schema: nullableObjects(route.schema, external) as typeof route.schema });
+    // Every route declares the same problem responses: 455 response schemas, 24 different ones. Each
+    // compiled serializer is generated code held for the life of the process, so equal schemas share one.
+    const compiled = new Map<string, ReturnType<typeof compile>>();
+    return (route) => {
+      const schema = nullableObjects(route.schema, external) as typeof route.schema;
+      const key = JSON.stringify(schema);
+      let serializer = compiled.get(key);
+      if (!serializer) {
+        serializer = compile({ ...route, schema });
+        compiled.set(key, serializer);
+      }
+      return serializer;
+    };
   };
 }
