@@ -99,7 +99,8 @@ export async function buildApp({
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const publicCache = `public, max-age=${config.cacheMaxAgeSeconds}, stale-while-revalidate=${config.cacheStaleWhileRevalidateSeconds}`;
-  app.addHook('onSend', async (request, reply) => {
+  // Hooks on every response are written with callbacks: an async hook costs a promise per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     // Public reads may be cached by CDNs and browsers; anything a key could see, or any error, may not.
     const publicRead =
@@ -114,6 +115,7 @@ export async function buildApp({
       const vary = reply.getHeader('vary');
       reply.header('vary', vary ? `${vary}, authorization` : 'authorization');
     }
+    done(null, payload);
   });
   app.decorate('db', database.db);
   const replica = readDatabase

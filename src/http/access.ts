@@ -83,18 +83,31 @@ export const accessControl = fp(
         ...(route.schema.response as object | undefined),
       };
     });
-    app.addHook('onRequest', async (request) => {
+    const checkAccess = (request: FastifyRequest) => {
+      const access = request.routeOptions.config?.access;
+      if (access && access !== 'public') requireScope(request, access.scope, 'This');
+    };
+    const authenticated = async (request: FastifyRequest, header: string) => {
+      const secret = /^Bearer +(\S+)$/i.exec(header)?.[1];
+      if (!secret) throw unauthorized('The Authorization header must be "Bearer <api key>".');
+      const key = await authenticate(app.db, secret);
+      if (!key) throw unauthorized('The API key is not valid, or has been revoked.');
+      request.apiKey = key;
+      checkAccess(request);
+    };
+    app.addHook('onRequest', (request, _reply, done) => {
       const header = request.headers.authorization;
       if (header !== undefined) {
-        const secret = /^Bearer +(\S+)$/i.exec(header)?.[1];
-        if (!secret) throw unauthorized('The Authorization header must be "Bearer <api key>".');
-        const key = await authenticate(app.db, secret);
-        if (!key) throw unauthorized('The API key is not valid, or has been revoked.');
-        request.apiKey = key;
+        authenticated(request, header).then(() => done(), done);
+        return;
       }
-      const access = request.routeOptions.config?.access;
-      if (!access || access === 'public') return;
-      requireScope(request, access.scope, 'This');
+      // Anonymous: decided without a promise, on the path every public read takes.
+      try {
+        checkAccess(request);
+      } catch (error) {
+        return done(error as Error);
+      }
+      done();
     });
   },
   { name: 'access-control' },

@@ -70,16 +70,19 @@ const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
  */
 export const notModified = fp(
   async (app: FastifyInstance) => {
-    app.addHook('onSend', async (request, reply, payload) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       const header = request.headers['if-none-match'];
       const etag = reply.getHeader('etag');
-      if (header === undefined || typeof etag !== 'string') return payload;
-      if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
-      if (reply.statusCode < 200 || reply.statusCode >= 300) return payload;
-      const current = opaque(etag);
-      if (header.trim() !== '*' && !header.split(',').some((tag) => opaque(tag) === current)) return payload;
+      const revalidated =
+        header !== undefined &&
+        typeof etag === 'string' &&
+        (request.method === 'GET' || request.method === 'HEAD') &&
+        reply.statusCode >= 200 &&
+        reply.statusCode < 300 &&
+        (header.trim() === '*' || header.split(',').some((tag) => opaque(tag) === opaque(etag)));
+      if (!revalidated) return done(null, payload);
       reply.code(304);
-      return '';
+      done(null, '');
     });
   },
   { name: 'not-modified' },

@@ -52,12 +52,13 @@ export const drainOnClose = fp(
     });
     // Responses finishing during the shutdown close their connection: a kept-alive one would hold the
     // server open until the client let go of it.
-    app.addHook('onSend', async (_request, reply) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (closing) reply.header('connection', 'close');
+      done(null, payload);
     });
-    app.addHook('onRequest', async () => {
-      if (!closing) return;
-      throw new Problem(
+    app.addHook('onRequest', (_request, _reply, done) => {
+      if (!closing) return done();
+      const problem = new Problem(
         503,
         'shutting-down',
         'Service Unavailable',
@@ -65,6 +66,7 @@ export const drainOnClose = fp(
         {},
         { 'retry-after': '1', connection: 'close' },
       );
+      done(problem);
     });
   },
   { name: 'drain-on-close', dependencies: ['error-handler'] },

@@ -23,15 +23,17 @@ export function findNul(value: unknown, path: string): string | undefined {
 
 export const textGuard = fp(
   async (app: FastifyInstance) => {
-    app.addHook('preValidation', async (request) => {
+    app.addHook('preValidation', (request, _reply, done) => {
       for (const [location, part] of [
         ['query', request.query],
         ['path', request.params],
         ['body', request.body],
       ] as const) {
         const path = findNul(part, '');
-        if (path) throw invalid([{ path, location, message: 'must not contain NUL (U+0000) characters' }]);
+        if (path)
+          return done(invalid([{ path, location, message: 'must not contain NUL (U+0000) characters' }]));
       }
+      done();
     });
   },
   { name: 'text-guard' },
