@@ -218,12 +218,13 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         total,
       });
       const related = includes.size ? await loadIncludes(request.db, result.rows, includes) : [];
-      const keep = new Set<string>(['id', ...requested]);
+      // What was fetched only for includes, highlights or the ETag is left out.
+      const keep = [...new Set<ArticleColumn>(['id', ...requested])];
       const data = result.rows.map((row, i) => {
         const item: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(row)) if (keep.has(key)) item[key] = value;
+        for (const key of keep) item[key] = row[key];
         if (search) item.highlight = highlight(row, search.terms);
-        return { ...item, ...related[i] } as typeof row;
+        return Object.assign(item, related[i]) as typeof row;
       });
       setNextLink(request, reply, app.config.publicBaseUrl, result.next);
       // Breadcrumbs carry ancestors' names, which no revision here covers: that body is hashed instead.
