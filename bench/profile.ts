@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { startArguments } from '../scripts/start-arguments.ts';
 import { benchDatabaseUrl } from './database.ts';
 import { pin } from './measure.ts';
 
@@ -19,7 +20,7 @@ const folder = mkdtempSync(join(tmpdir(), 'newsdesk-profile-'));
 // BENCH_PROFILE_SERVER=bare profiles the bare route instead (paths /latest and /articles/<slug>).
 const bare = process.env.BENCH_PROFILE_SERVER === 'bare';
 if (!bare) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
-const server = bare ? ['--import', 'tsx', 'bench/bare.ts'] : ['dist/src/server.js'];
+const server = bare ? ['--import', 'tsx', 'bench/bare.ts'] : startArguments();
 const api = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${folder}`, ...server], {
   env: {
     ...process.env,

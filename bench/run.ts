@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { sql } from 'kysely';
+import { startArguments } from '../scripts/start-arguments.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createKey } from '../src/modules/keys/repository.ts';
 import { latencyVsSize, newsdeskVsBare } from './chart.ts';
@@ -59,7 +60,7 @@ async function startServers(databaseUrl: string) {
     });
   // Newsdesk runs exactly as `npm start` runs it: the built JavaScript.
   execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
-  const newsdesk = spawnNode(['dist/src/server.js'], ports.newsdesk);
+  const newsdesk = spawnNode(startArguments(), ports.newsdesk);
   const bare = spawnNode(['--import', 'tsx', 'bench/bare.ts'], ports.bare);
   await waitFor(`http://127.0.0.1:${ports.newsdesk}/health/ready`, newsdesk);
   await waitFor(`http://127.0.0.1:${ports.bare}/latest`, bare);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { startArguments } from '../scripts/start-arguments.ts';
 import { freshServerDatabase, serverUrl } from './helpers.ts';
 import { freePort } from './postgres-cluster.ts';
 
@@ -25,7 +26,7 @@ interface Api {
 async function startApi(env: Record<string, string>): Promise<Api> {
   const port = await freePort();
   // node itself, as `npm start` runs it: a wrapper process would leave the server running after kill -9.
-  const child = spawn(process.execPath, ['dist/src/server.js'], {
+  const child = spawn(process.execPath, startArguments(), {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO_CONTENT: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
