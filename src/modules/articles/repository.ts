@@ -159,7 +159,7 @@ const RELEVANCE: SortSpec = {
 
 /**
  * Title matches are first looked for among this many newest articles. The public listing index holds
- * their title vectors, so this reads index pages only (about 200 bytes an article), and for any term in
+ * their title vectors, so this reads index pages only (a few hundred bytes an article), and for any term in
  * more than about one title in a thousand it finds a page of matches there, at any table size.
  */
 const TITLE_PROBE_ROWS = 20000;
