@@ -64,4 +64,13 @@ describe('search beyond the newest articles', () => {
     ];
     assert.deepEqual(seen, expected);
   });
+
+  test('a search the database refuses is a 400 problem, not a 500 (the planner settings are not restored then)', async () => {
+    const response = await ctx.anonymous({
+      method: 'GET',
+      url: '/v1/articles?q=zebracorn&published_before=0000-01-01T00%3A00%3A00Z',
+    });
+    assert.equal(response.statusCode, 400, response.body);
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+  });
 });

@@ -270,7 +270,11 @@ async function listByRelevance(
   return finishPage(rows, RELEVANCE, page, total);
 }
 
-/** Runs `run` under these planner settings, then puts them back (both inside the search's transaction). */
+/**
+ * Runs `run` under these planner settings, then puts them back. Both happen inside the search's
+ * transaction; if `run` fails, the transaction is rolled back with the settings, so nothing is put back
+ * (a statement in a failed transaction would itself fail and hide the error).
+ */
 async function withPlanner<T>(
   db: Kysely<Database>,
   settings: Record<string, 'on' | 'off'>,
@@ -281,11 +285,9 @@ async function withPlanner<T>(
       db,
     );
   await apply(settings);
-  try {
-    return await run();
-  } finally {
-    await apply(Object.fromEntries(Object.keys(settings).map((name) => [name, 'on'])));
-  }
+  const result = await run();
+  await apply(Object.fromEntries(Object.keys(settings).map((name) => [name, 'on'])));
+  return result;
 }
 
 export async function listArticles(
