@@ -3,6 +3,11 @@ import type pg from 'pg';
 
 /** SQL text → statement name, for the queries that may be prepared (see `preparable`). */
 const names = new Map<string, string>();
+/**
+ * Unfiltered listings differ by `fields=` and paging mode, so clients choose how many texts there are:
+ * past this many, further ones run unnamed, which bounds the statements each connection keeps.
+ */
+const MAX_PREPARED = 500;
 
 /**
  * Lets a query run as a named prepared statement on the server engine: Postgres parses it once per
@@ -12,7 +17,7 @@ const names = new Map<string, string>();
  * or a small and a big category, each get their own plan.
  */
 export function preparable(text: string): void {
-  if (!names.has(text))
+  if (!names.has(text) && names.size < MAX_PREPARED)
     names.set(text, `nd_${createHash('sha1').update(text).digest('base64url').slice(0, 24)}`);
 }
 
