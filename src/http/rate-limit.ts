@@ -7,7 +7,8 @@ import { Problem } from './problems.ts';
 /**
  * Per key (when the request has one) or per IP, per minute. Counters live in Redis when REDIS_URL is set,
  * so every instance behind a load balancer shares them; in memory otherwise. If Redis fails, requests are
- * let through rather than refused: the API stays up.
+ * let through rather than refused: the API stays up. Health probes opt out in their route config
+ * (`rateLimit: false`), which the plugin settles once per route rather than asking on every request.
  */
 export const rateLimit = fp(
   async (app: FastifyInstance) => {
@@ -32,12 +33,11 @@ export const rateLimit = fp(
       // After the access check, so a request is counted against its key.
       hook: 'preHandler',
       timeWindow: 60_000,
-      max: async (request) => (request.apiKey ? rateLimitKeyPerMinute : rateLimitAnonymousPerMinute),
+      max: (request) => (request.apiKey ? rateLimitKeyPerMinute : rateLimitAnonymousPerMinute),
       keyGenerator: (request) => (request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`),
       enableDraftSpec: true,
       skipOnError: true,
       ...(redis ? { redis, nameSpace: `${redisKeyPrefix}rate-limit:` } : {}),
-      allowList: (request) => request.url.startsWith('/health/'),
       errorResponseBuilder: (_request, context) =>
         new Problem(
           429,
