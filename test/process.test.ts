@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -66,6 +66,13 @@ const article = (slug: string) => ({
   body_html: '<p>正文</p>',
   status: 'published',
   published_at: '2026-11-27T09:00:00+08:00',
+});
+
+test('the Docker image starts the API with the node flags of npm start (the memory and GC tuning)', () => {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const command = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+  assert.ok(command, 'the Dockerfile has an exec-form CMD');
+  assert.deepEqual(JSON.parse(command), ['node', ...startArguments()]);
 });
 
 describe('the embedded engine as a process', {
