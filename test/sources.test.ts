@@ -3,6 +3,17 @@ import { after, before, describe, test } from 'node:test';
 import { makeArticle, makeSource } from './factories.ts';
 import { PROBLEM_JSON, startTestApp, type TestContext, unique } from './helpers.ts';
 
+/**
+ * A timestamp as microseconds since the epoch. The API keeps every digit Postgres has and Postgres drops
+ * trailing zeros, so ".12Z" and ".125Z" do not compare as strings (and Date.parse stops at milliseconds).
+ */
+const instant = (rfc3339: string) => {
+  const fraction = /\.(\d+)/.exec(rfc3339)?.[1] ?? '';
+  return (
+    BigInt(Date.parse(rfc3339.replace(/\.\d+/, ''))) * 1000n + BigInt(fraction.padEnd(6, '0').slice(0, 6))
+  );
+};
+
 let ctx: TestContext;
 before(async () => {
   ctx = await startTestApp();
@@ -39,7 +50,7 @@ describe('sources', () => {
     assert.equal(patched.json().data.description, '青岛软媒旗下');
     assert.equal(patched.json().data.name, 'IT之家');
     assert.equal(patched.json().data.revision, 2);
-    assert.ok(patched.json().data.updated_at > created.updated_at);
+    assert.ok(instant(patched.json().data.updated_at) > instant(created.updated_at));
 
     const deleted = await ctx.request({ method: 'DELETE', url: `/v1/sources/${created.id}` });
     assert.equal(deleted.statusCode, 204);
