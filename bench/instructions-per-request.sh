@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions the API executes per request, counted by valgrind's callgrind. On a shared VM CPU time moves
-# by ±15% between runs of the same build; this count moved by 3% (three runs: 1.45, 1.45 and 1.50 million
+# by ±15% between runs of the same build; this count moved by 3% (five runs: 1.45 to 1.50 million
 # an article read). Slow: about two minutes a run. Uses the 100,000-article data set
 # (npm run bench:fill -- 100000).
 #   bash bench/instructions-per-request.sh [path] [requests]
@@ -12,8 +12,13 @@ requests=${2:-2000}
 port=3991
 out=$(mktemp -d)
 npm run build >/dev/null
-read -ra node_args <<<"$(node -p "require('./package.json').scripts.start.split(/\s+/).slice(1).join(' ')")"
-DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/newsdesk_bench}_100000 PORT=$port \
+# The data set's URL as the other bench scripts derive it (bench/database.ts).
+database_url=$(node --import tsx --input-type=module -e "import { benchDatabaseUrl } from './bench/database.ts';
+console.log(benchDatabaseUrl(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/newsdesk_bench', 100000))")
+# Exactly what npm start runs (scripts/start-arguments.ts), as the other bench scripts do.
+read -ra node_args <<<"$(node --import tsx --input-type=module -e "import { startArguments } from './scripts/start-arguments.ts';
+console.log(startArguments().join(' '))")"
+DATABASE_URL=$database_url PORT=$port \
   LOG_LEVEL=warn RATE_LIMIT_ANONYMOUS_PER_MINUTE=100000000 OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0 \
   valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file --callgrind-out-file="$out/callgrind.out" \
   node "${node_args[@]}" >"$out/server.log" 2>&1 &
