@@ -1,6 +1,8 @@
 FROM node:22-slim AS build
 WORKDIR /app
+# npm ci applies patches/ (patch-package) to the installed dependencies.
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -10,6 +12,7 @@ RUN npm run build
 FROM node:22-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 # The maintenance scripts (keys, reindex, import/export) run from source through tsx.
