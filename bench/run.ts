@@ -21,6 +21,9 @@ const sizes =
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
+// BENCH_ONLY='article by slug': only the scenarios whose name matches (both targets), for a quick A/B;
+// such a partial run prints its table and leaves bench/results alone.
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
 const ports = { newsdesk: 3999, bare: 3998 };
 const results = new URL('./results/', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -200,6 +203,7 @@ async function benchSize(articles: number) {
   const figures: Figures[] = [];
   try {
     for (const scenario of await scenarios(databaseUrl, articles)) {
+      if (only && !only.test(scenario.name)) continue;
       const child = servers[scenario.target];
       const url = `http://127.0.0.1:${ports[scenario.target]}`;
       log(`${articles}: ${scenario.target} ${scenario.name}`);
@@ -276,12 +280,18 @@ function machine(): string {
 mkdirSync(results, { recursive: true });
 for (const articles of sizes) {
   const result = await benchSize(articles);
+  if (only) {
+    console.log(`\n${table(result)}\n`);
+    continue;
+  }
   writeFileSync(
     new URL(`${articles}.json`, results),
     `${JSON.stringify({ ...result, seconds, repeats, connections, machine: machine() }, null, 2)}\n`,
   );
   console.log(`\n${table(result)}\n`);
 }
+
+if (only) process.exit(0);
 
 // Tables and charts from every size measured so far (a scale run writes several).
 const all: SizeResult[] = readdirSync(results)
