@@ -57,12 +57,19 @@ async function measure(args: string[], path: string) {
   return { perRequest, rps: run.requests.average };
 }
 
+// BENCH_NODE_FLAGS='--max-semi-space-size=16': V8 flags added after npm start's (the last one wins), to
+// try a setting without editing package.json.
+const withExtraFlags = (args: string[]) => {
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  return [...args.slice(0, -1), ...extra, ...args.slice(-1)];
+};
+
 pin(process.pid, 0);
 execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
 const results = { newsdesk: [] as number[], bare: [] as number[] };
 for (let round = 0; round < rounds; round++) {
   for (const [name, args, path] of [
-    ['newsdesk', startArguments(), newsdeskPath],
+    ['newsdesk', withExtraFlags(startArguments()), newsdeskPath],
     ['bare', ['--import', 'tsx', 'bench/bare.ts'], barePath],
   ] as const) {
     const { perRequest, rps } = await measure([...args], path);

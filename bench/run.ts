@@ -7,7 +7,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { createKey } from '../src/modules/keys/repository.ts';
 import { latencyVsSize, newsdeskVsBare } from './chart.ts';
 import { benchDatabaseUrl, ensureBenchDatabase } from './database.ts';
-import { drive, type Figures, pin, rssMb, type Scenario, summarise } from './measure.ts';
+import { drive, type Figures, pin, type Run, rssMb, type Scenario, summarise } from './measure.ts';
 
 // `npm run bench`: for each data size, fills (or reuses) a benchmark database on the Postgres server,
 // starts Newsdesk and a bare Fastify + pg route on one core, drives both over HTTP from the other core
@@ -211,14 +211,16 @@ async function benchSize(articles: number) {
     for (const scenario of selected)
       groups.set(scenario.name, [...(groups.get(scenario.name) ?? []), scenario]);
     for (const group of groups.values()) {
-      const runs = new Map(group.map((scenario) => [scenario, [] as Awaited<ReturnType<typeof drive>>[]]));
+      const runs = new Map(group.map((scenario) => [scenario, [] as Run[]]));
       for (const scenario of group) {
         log(`${articles}: ${scenario.target} ${scenario.name}`);
         await drive(urlOf(scenario), scenario, { connections: 2, seconds: 1 }); // warm-up
       }
       for (let i = 0; i < repeats; i++)
         for (const scenario of group)
-          runs.get(scenario)?.push(await drive(urlOf(scenario), scenario, { connections, seconds }));
+          (runs.get(scenario) as Run[]).push(
+            await drive(urlOf(scenario), scenario, { connections, seconds }),
+          );
       for (const [scenario, scenarioRuns] of runs)
         figures.push({
           scenario: scenario.name,
