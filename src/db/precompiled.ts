@@ -39,7 +39,12 @@ export function precompile<Slot extends string, Row>(
   );
   return async (db, values) => {
     const parameters = slots.map((slot, i) => (slot === undefined ? template.parameters[i] : values[slot]));
-    const { rows } = await db.executeQuery<Row>({ ...template, parameters });
+    const { rows } = await db.executeQuery<Row>({
+      sql: template.sql,
+      query: template.query,
+      queryId: template.queryId,
+      parameters,
+    });
     return rows;
   };
 }

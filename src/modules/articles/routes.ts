@@ -276,7 +276,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Without include the body is the row alone, so its revision identifies it; with include, the
       // ETag is a hash of the body (related objects change on their own).
       if (!related) setRevisionEtag(reply, 'article', article);
-      return { data: { ...article, ...related } };
+      return { data: related ? { ...article, ...related } : article };
     },
   );
 
