@@ -8,23 +8,22 @@ const READS = new Set(['GET', 'HEAD']);
 export const cors = fp(
   async (app: FastifyInstance) => {
     const { corsReadOrigins, corsWriteOrigins } = app.config;
-    // Built once: the delegator runs on every request, and @fastify/cors copies what it is given.
+    // Built once and frozen: the delegator runs on every request, and the (patched) plugin normalises a
+    // frozen answer only the first time it sees it.
     const shared = {
-      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'x-request-id'],
-      exposedHeaders: [
-        'etag',
-        'link',
-        'location',
-        'retry-after',
-        'ratelimit-limit',
-        'ratelimit-remaining',
-        'ratelimit-reset',
-      ],
+      methods: 'GET, HEAD, POST, PATCH, DELETE',
+      allowedHeaders: 'authorization, content-type, if-match, if-none-match, x-request-id',
+      exposedHeaders:
+        'etag, link, location, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset',
       maxAge: 600,
     };
-    const refused = { ...shared, origin: false };
-    const anyOrigin = { ...shared, origin: '*' };
+    const refused = Object.freeze({ ...shared, origin: false });
+    const anyOrigin = Object.freeze({ ...shared, origin: '*' });
+    const allowing = new Map(
+      [...new Set([...(corsReadOrigins === '*' ? [] : corsReadOrigins), ...corsWriteOrigins])].map(
+        (origin) => [origin, Object.freeze({ ...shared, origin })],
+      ),
+    );
     await app.register(fastifyCors, {
       delegator: (request: FastifyRequest, callback) => {
         const preflight = request.method === 'OPTIONS';
@@ -35,7 +34,7 @@ export const cors = fp(
         if (READS.has(method) && corsReadOrigins === '*') return callback(null, anyOrigin);
         const allowed =
           origin !== undefined && (READS.has(method) ? corsReadOrigins : corsWriteOrigins).includes(origin);
-        callback(null, allowed ? { ...shared, origin } : refused);
+        callback(null, allowed ? (allowing.get(origin) ?? refused) : refused);
       },
     });
   },
