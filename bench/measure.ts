@@ -82,6 +82,32 @@ export async function drive(
   };
 }
 
+export interface Ratio {
+  /** Median over the pairs of runs made back to back (run i of each server). */
+  median: number;
+  /** Lowest and highest ratio of a pair. */
+  spread: [number, number];
+  pairs: number;
+}
+
+/**
+ * Newsdesk ÷ bare from runs made in pairs, one right after the other: each pair shares the machine's state
+ * of that minute, so the drift of a shared VM cancels within a pair instead of landing on one side.
+ */
+export function pairedRatio(newsdesk: Run[], bare: Run[]): Ratio {
+  const pairs = Math.min(newsdesk.length, bare.length);
+  const ratios = Array.from(
+    { length: pairs },
+    (_, i) => (newsdesk[i] as Run).rps / ((bare[i] as Run).rps || 1),
+  );
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    median: round(median(ratios)),
+    spread: [round(Math.min(...ratios)), round(Math.max(...ratios))],
+    pairs,
+  };
+}
+
 export function summarise(runs: Run[]): Pick<Figures, 'median' | 'spread'> {
   return {
     median: {

@@ -7,7 +7,17 @@ import { openDatabase } from '../src/db/database.ts';
 import { createKey } from '../src/modules/keys/repository.ts';
 import { latencyVsSize, newsdeskVsBare } from './chart.ts';
 import { benchDatabaseUrl, ensureBenchDatabase } from './database.ts';
-import { drive, type Figures, pin, type Run, rssMb, type Scenario, summarise } from './measure.ts';
+import {
+  drive,
+  type Figures,
+  pairedRatio,
+  pin,
+  type Ratio,
+  type Run,
+  rssMb,
+  type Scenario,
+  summarise,
+} from './measure.ts';
 
 // `npm run bench`: for each data size, fills (or reuses) a benchmark database on the Postgres server,
 // starts Newsdesk and a bare Fastify + pg route on one core, drives both over HTTP from the other core
@@ -20,6 +30,9 @@ const sizes =
     : (process.argv[2] ?? process.env.BENCH_SIZES ?? '100000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+// The two scenarios measured on both servers give the headline ratios: more pairs of runs, because on a
+// shared VM one pair can be off by ±0.05.
+const pairedRepeats = Number(process.env.BENCH_PAIRED_REPEATS ?? 7);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
 // BENCH_ONLY='article by slug': only the scenarios whose name matches (both targets), for a quick A/B;
 // such a partial run prints its table and leaves bench/results alone.
@@ -204,9 +217,10 @@ async function benchSize(articles: number) {
   const urlOf = (scenario: Scenario) => `http://127.0.0.1:${ports[scenario.target]}`;
   try {
     const selected = (await scenarios(databaseUrl, articles)).filter((s) => !only || only.test(s.name));
-    // A scenario measured on both servers is one group: their runs alternate (Newsdesk, bare, Newsdesk,
-    // ...), so the drift of a shared VM, which moves req/s by a third between minutes, falls on both
-    // sides of the ratio alike.
+    // A scenario measured on both servers is one group: their runs alternate in pairs, in the order
+    // Newsdesk, bare, then bare, Newsdesk (and so on), so that the drift of a shared VM, which moves req/s
+    // by a third between minutes, falls on both sides of the ratio alike, and neither server always goes
+    // first.
     const groups = new Map<string, Scenario[]>();
     for (const scenario of selected)
       groups.set(scenario.name, [...(groups.get(scenario.name) ?? []), scenario]);
@@ -214,10 +228,12 @@ async function benchSize(articles: number) {
       const runs = new Map(group.map((scenario) => [scenario, [] as Run[]]));
       for (const scenario of group) {
         log(`${articles}: ${scenario.target} ${scenario.name}`);
-        await drive(urlOf(scenario), scenario, { connections: 2, seconds: 1 }); // warm-up
+        // Long enough for the JIT to settle on both servers before anything is counted.
+        await drive(urlOf(scenario), scenario, { connections, seconds: 3 });
       }
-      for (let i = 0; i < repeats; i++)
-        for (const scenario of group)
+      const rounds = group.length > 1 ? pairedRepeats : repeats;
+      for (let i = 0; i < rounds; i++)
+        for (const scenario of i % 2 ? [...group].reverse() : group)
           (runs.get(scenario) as Run[]).push(
             await drive(urlOf(scenario), scenario, { connections, seconds }),
           );
@@ -233,6 +249,10 @@ async function benchSize(articles: number) {
     }
     return {
       articles,
+      seconds,
+      repeats,
+      paired_repeats: pairedRepeats as number | undefined, // absent from results written before it existed
+      connections,
       pinned: servers.pinned,
       peak_rss_mb: rssMb(servers.newsdesk.pid as number, 'VmHWM'),
       figures,
@@ -255,10 +275,18 @@ async function benchSize(articles: number) {
 
 type SizeResult = Awaited<ReturnType<typeof benchSize>>;
 
-function ratio(result: SizeResult, scenario: string): number {
-  const pick = (target: string) => result.figures.find((f) => f.scenario === scenario && f.target === target);
-  return Math.round(((pick('newsdesk')?.median.rps ?? 0) / (pick('bare')?.median.rps ?? 1)) * 100) / 100;
+/** Newsdesk ÷ bare for a scenario both served, from their paired runs; undefined if it was not run. */
+function ratio(result: SizeResult, scenario: string): Ratio | undefined {
+  const runsOf = (target: string) =>
+    result.figures.find((f) => f.scenario === scenario && f.target === target)?.runs;
+  const [newsdesk, bare] = [runsOf('newsdesk'), runsOf('bare')];
+  return newsdesk && bare ? pairedRatio(newsdesk, bare) : undefined;
 }
+
+const describeRatio = (value: Ratio | undefined) =>
+  value
+    ? `**${value.median.toFixed(2)}** (${value.pairs} pairs of runs, ${value.spread[0].toFixed(2)}–${value.spread[1].toFixed(2)})`
+    : 'not measured';
 
 function table(result: SizeResult): string {
   const rows = result.figures.map(
@@ -268,13 +296,13 @@ function table(result: SizeResult): string {
   return [
     `### ${result.articles.toLocaleString('en')} articles`,
     '',
-    `${repeats} runs of ${seconds} s each, ${connections} connections; medians, with the spread of req/s over the runs.`,
+    `${result.repeats} runs of ${result.seconds} s each (${result.paired_repeats ?? result.repeats} for the scenarios both servers serve), ${result.connections} connections; medians, with the spread of req/s over the runs.`,
     '',
     '| scenario | req/s | spread | p50 ms | p99 ms | errors | API RSS MB after |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    `Ratios Newsdesk ÷ bare (req/s): list with source and category **${ratio(result, 'latest 20 +source,category')}**, article by slug **${ratio(result, 'article by slug')}**. Peak API RSS: ${result.peak_rss_mb} MB.`,
+    `Newsdesk ÷ bare, req/s, the median of the pairs of runs made back to back: list with source and category ${describeRatio(ratio(result, 'latest 20 +source,category'))}; article by slug ${describeRatio(ratio(result, 'article by slug'))}. Peak API RSS: ${result.peak_rss_mb} MB.`,
   ].join('\n');
 }
 
@@ -298,7 +326,7 @@ for (const articles of sizes) {
   }
   writeFileSync(
     new URL(`${articles}.json`, results),
-    `${JSON.stringify({ ...result, seconds, repeats, connections, machine: machine() }, null, 2)}\n`,
+    `${JSON.stringify({ ...result, machine: machine() }, null, 2)}\n`,
   );
   console.log(`\n${table(result)}\n`);
 }
@@ -350,10 +378,7 @@ await newsdeskVsBare(
       scenario: f.scenario,
       server: f.target === 'bare' ? ('bare Fastify + pg' as const) : ('Newsdesk' as const),
       rps: f.median.rps,
-      share:
-        f.median.rps /
-        ((headline.figures.find((g) => g.scenario === f.scenario && g.target === 'bare') as Figures).median
-          .rps || 1),
+      share: f.target === 'bare' ? 1 : (ratio(headline, f.scenario)?.median ?? 0),
     })),
   `Newsdesk vs a bare Fastify + pg route, ${headline.articles.toLocaleString('en')} articles`,
   new URL('newsdesk-vs-bare.png', results),
