@@ -23,6 +23,14 @@ describe('CORS and security headers', () => {
       headers: { origin: 'https://anywhere.example' },
     });
     assert.equal(read.headers['access-control-allow-origin'], '*');
+    // The answer is the same for every origin, so a CDN keeps one copy, not one per Origin.
+    const article = await ctx.anonymous({
+      method: 'GET',
+      url: '/v1/articles',
+      headers: { origin: 'https://anywhere.example' },
+    });
+    assert.equal(article.headers['access-control-allow-origin'], '*');
+    assert.equal(article.headers.vary, 'authorization');
 
     const preflight = (origin: string) =>
       ctx.anonymous({
@@ -39,6 +47,22 @@ describe('CORS and security headers', () => {
     const allowed = await preflight('https://editor.example.com');
     assert.equal(allowed.headers['access-control-allow-origin'], 'https://editor.example.com');
     assert.match(allowed.headers['access-control-allow-headers'] as string, /authorization/);
+  });
+
+  test('reads limited to listed origins vary by Origin', async () => {
+    const listed = await startTestApp({ CORS_READ_ORIGINS: 'https://site.example.com' });
+    try {
+      const read = (origin: string) =>
+        listed.anonymous({ method: 'GET', url: '/v1/articles', headers: { origin } });
+      const allowed = await read('https://site.example.com');
+      assert.equal(allowed.headers['access-control-allow-origin'], 'https://site.example.com');
+      assert.match(allowed.headers.vary as string, /^Origin, authorization$/i);
+      const other = await read('https://elsewhere.example');
+      assert.equal(other.headers['access-control-allow-origin'], undefined);
+      assert.match(other.headers.vary as string, /Origin/);
+    } finally {
+      await listed.close();
+    }
   });
 
   test('every response carries a request id, and an incoming X-Request-Id is kept', async () => {

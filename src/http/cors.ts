@@ -18,7 +18,9 @@ export const cors = fp(
       maxAge: 600,
     };
     const refused = Object.freeze({ ...shared, origin: false });
-    const anyOrigin = Object.freeze({ ...shared, origin: '*' });
+    // The same for every origin, so caches keep one copy rather than one per Origin (no `Vary: Origin`);
+    // `dynamic: false` says so to the patched plugin.
+    const anyOrigin = Object.freeze({ ...shared, origin: '*', dynamic: false });
     const allowing = new Map(
       [...new Set([...(corsReadOrigins === '*' ? [] : corsReadOrigins), ...corsWriteOrigins])].map(
         (origin) => [origin, Object.freeze({ ...shared, origin })],
