@@ -7,23 +7,14 @@
 # (the last one wins), e.g. BENCH_NODE_FLAGS=--max-semi-space-size=16.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 path=${1:-/v1/articles/bench-0}
 requests=${2:-20000}
 port=3987
 out=$(mktemp -d)
 npm run build >/dev/null
-database_url=$(node --import tsx --input-type=module -e "import { benchDatabaseUrl } from './bench/database.ts';
-console.log(benchDatabaseUrl(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/newsdesk_bench', Number(process.env.BENCH_ARTICLES ?? 100000)))")
-read -ra node_args <<<"$(node --import tsx --input-type=module -e "import { startArguments } from './scripts/start-arguments.ts';
-console.log(startArguments().join(' '))")"
 read -ra extra <<<"${BENCH_NODE_FLAGS:-}"
-script=${node_args[-1]}
-unset 'node_args[-1]'
-DATABASE_URL=$database_url PORT=$port \
-  LOG_LEVEL=warn RATE_LIMIT_ANONYMOUS_PER_MINUTE=100000000 OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0 \
-  node "${node_args[@]}" "${extra[@]}" --trace-gc "$script" >"$out/gc.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+start_server $port "$out/gc.log" -- "${extra[@]}" --trace-gc
 until curl -sf -o /dev/null "http://127.0.0.1:$port$path"; do sleep 0.5; done
 npx autocannon -c 8 -a 2000 "http://127.0.0.1:$port$path" >/dev/null 2>&1 # warm-up
 start=$(wc -l <"$out/gc.log")

@@ -2,32 +2,21 @@
 # Instructions the API executes per request, counted by valgrind's callgrind. On a shared VM CPU time moves
 # by ±15% between runs of the same build; this count moved by 3% (five runs: 1.45 to 1.50 million
 # an article read). Slow: about two minutes a run. Uses the 100,000-article data set
-# (npm run bench:fill -- 100000).
+# (npm run bench:fill -- 100000; BENCH_ARTICLES picks another).
 #   bash bench/instructions-per-request.sh [path] [requests]
 # With bench/without-features.patch applied, WITHOUT_CORS=1 and the like switch features off.
 # BENCH_SERVER=bare counts the bare route instead (default path /articles/bench-0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bare=${BENCH_SERVER:-newsdesk}
-[ "$bare" = bare ] && default_path=/articles/bench-0 || default_path=/v1/articles/bench-0
+source bench/common.sh
+[ "${BENCH_SERVER:-newsdesk}" = bare ] && default_path=/articles/bench-0 || default_path=/v1/articles/bench-0
 path=${1:-$default_path}
 requests=${2:-2000}
 port=3991
 out=$(mktemp -d)
 npm run build >/dev/null
-# The data set's URL as the other bench scripts derive it (bench/database.ts).
-database_url=$(node --import tsx --input-type=module -e "import { benchDatabaseUrl } from './bench/database.ts';
-console.log(benchDatabaseUrl(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/newsdesk_bench', 100000))")
-# Exactly what npm start runs (scripts/start-arguments.ts), as the other bench scripts do.
-read -ra node_args <<<"$(node --import tsx --input-type=module -e "import { startArguments } from './scripts/start-arguments.ts';
-console.log(startArguments().join(' '))")"
-[ "$bare" = bare ] && node_args=(--import tsx bench/bare.ts)
-DATABASE_URL=$database_url PORT=$port \
-  LOG_LEVEL=warn RATE_LIMIT_ANONYMOUS_PER_MINUTE=100000000 OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0 \
-  valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file --callgrind-out-file="$out/callgrind.out" \
-  node "${node_args[@]}" >"$out/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+start_server $port "$out/server.log" valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file \
+  --callgrind-out-file="$out/callgrind.out"
 until curl -sf "http://127.0.0.1:$port$path" >/dev/null; do sleep 1; done
 callgrind_control -i on $server >/dev/null 2>&1
 # Warm up (the JIT compiles the hot path), then count only the measured requests.
