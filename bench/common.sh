@@ -11,13 +11,14 @@ start_arguments() {
 console.log(startArguments().join(' '))"
 }
 
-# start_server PORT LOG [COMMAND...] [-- FLAGS...]: starts the server to measure in the background, with the
-# bench's settings: npm start's node arguments, or with BENCH_SERVER=bare the bare route's; behind COMMAND
+# start_server PORT LOG [COMMAND...] [-- FLAGS...]: builds, then starts the server to measure in the background,
+# with the bench's settings: npm start's node arguments, or with BENCH_SERVER=bare the bare route's; behind COMMAND
 # (valgrind, say) if given; with FLAGS put last before the script, so that they win over npm start's.
 # Sets $server to its pid and kills it when the script exits.
 start_server() {
   local port=$1 log=$2
   shift 2
+  npm run build >/dev/null
   local wrapper=() flags=() args
   while [ $# -gt 0 ] && [ "$1" != -- ]; do wrapper+=("$1"); shift; done
   [ $# -gt 0 ] && shift && flags=("$@")
@@ -33,4 +34,9 @@ start_server() {
     "${wrapper[@]}" node "${args[@]}" "${flags[@]}" "$script" >"$log" 2>&1 &
   server=$!
   trap 'kill $server 2>/dev/null || true' EXIT
+}
+
+# The path of one article read on the server being measured.
+article_path() {
+  if [ "${BENCH_SERVER:-newsdesk}" = bare ]; then echo /articles/bench-0; else echo /v1/articles/bench-0; fi
 }

@@ -8,11 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-path=${1:-/v1/articles/bench-0}
+path=${1:-$(article_path)}
 requests=${2:-20000}
 port=3987
 out=$(mktemp -d)
-npm run build >/dev/null
 read -ra extra <<<"${BENCH_NODE_FLAGS:-}"
 start_server $port "$out/gc.log" -- "${extra[@]}" --trace-gc
 until curl -sf -o /dev/null "http://127.0.0.1:$port$path"; do sleep 0.5; done

@@ -9,12 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-[ "${BENCH_SERVER:-newsdesk}" = bare ] && default_path=/articles/bench-0 || default_path=/v1/articles/bench-0
-path=${1:-$default_path}
+path=${1:-$(article_path)}
 requests=${2:-2000}
 port=3991
 out=$(mktemp -d)
-npm run build >/dev/null
 start_server $port "$out/server.log" valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file \
   --callgrind-out-file="$out/callgrind.out"
 until curl -sf "http://127.0.0.1:$port$path" >/dev/null; do sleep 1; done

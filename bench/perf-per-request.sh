@@ -10,12 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-[ "${BENCH_SERVER:-newsdesk}" = bare ] && default_path=/articles/bench-0 || default_path=/v1/articles/bench-0
-path=${1:-$default_path}
+path=${1:-$(article_path)}
 seconds=${2:-6}
 port=3986
 out=$(mktemp -d)
-npm run build >/dev/null
 # --perf-basic-prof: V8 writes /tmp/perf-<pid>.map, which names the JIT-compiled JavaScript for perf.
 start_server $port "$out/server.log" -- --perf-basic-prof
 trap 'kill $server 2>/dev/null || true; rm -f /tmp/perf-$server.map' EXIT
