@@ -85,7 +85,7 @@ export interface ComparisonBar {
   scenario: string;
   server: 'Newsdesk' | 'bare Fastify + pg';
   rps: number;
-  /** Requests per second as a share of the bare route's, for the same scenario. */
+  /** Requests per second as a share of the bare route's, for the same scenario (median of paired runs). */
   share: number;
 }
 
@@ -117,7 +117,12 @@ export function newsdeskVsBare(bars: ComparisonBar[], title: string, file: URL) 
       ],
       axes: [
         { orient: 'bottom', scale: 'x', labelLimit: 200 },
-        { orient: 'left', scale: 'y', title: 'req/s as a share of the bare route', format: '%' },
+        {
+          orient: 'left',
+          scale: 'y',
+          title: 'req/s share of the bare route (median of run pairs)',
+          format: '%',
+        },
       ],
       legends: [{ fill: 'color', orient: 'bottom', direction: 'horizontal' }],
       marks: [

@@ -92,7 +92,7 @@ export interface Ratio {
 
 /**
  * Newsdesk ÷ bare from runs made in pairs, one right after the other: each pair shares the machine's state
- * of that minute, so the drift of a shared VM cancels within a pair instead of landing on one side.
+ * of those seconds, so slow drift of a shared VM cancels within a pair instead of landing on one side.
  */
 export function pairedRatio(newsdesk: Run[], bare: Run[]): Ratio {
   const pairs = Math.min(newsdesk.length, bare.length);

@@ -31,7 +31,7 @@ const sizes =
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 // The two scenarios measured on both servers give the headline ratios: more pairs of runs, because on a
-// shared VM one pair can be off by ±0.05.
+// shared VM a single pair can land anywhere in a third of the ratio's range.
 const pairedRepeats = Number(process.env.BENCH_PAIRED_REPEATS ?? 7);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
 // BENCH_ONLY='article by slug': only the scenarios whose name matches (both targets), for a quick A/B;
@@ -228,7 +228,7 @@ async function benchSize(articles: number) {
       const runs = new Map(group.map((scenario) => [scenario, [] as Run[]]));
       for (const scenario of group) {
         log(`${articles}: ${scenario.target} ${scenario.name}`);
-        // Long enough for the JIT to settle on both servers before anything is counted.
+        // For the JIT to compile the hot path on both servers before anything is counted.
         await drive(urlOf(scenario), scenario, { connections, seconds: 3 });
       }
       const rounds = group.length > 1 ? pairedRepeats : repeats;
