@@ -278,6 +278,37 @@ describe('articles: include and fields', () => {
     assert.match(badField.json().detail, /password/);
   });
 
+  test('a listing includes source and category in its one query, as an article read embeds them', async () => {
+    const tag = `joined-${unique()}`;
+    const source = await makeSource(ctx, { name: '中關村在線' });
+    const category = await makeCategory(ctx, { name: '科技' });
+    const withBoth = await makeArticle(ctx, { tags: [tag], source_id: source.id, category_id: category.id });
+    const withNeither = await makeArticle(ctx, { tags: [tag] });
+
+    ctx.queries.length = 0;
+    const listed = await ctx.anonymous({
+      method: 'GET',
+      url: `/v1/articles?tag=${tag}&include=category,source&fields=title`,
+    });
+    assert.equal(listed.statusCode, 200);
+    assert.equal(ctx.queries.length, 1, ctx.queries.join('\n'));
+    const byId = new Map(listed.json().data.map((item: { id: number }) => [item.id, item]));
+    const read = (await get(`/v1/articles/${withBoth.id}?include=source,category`)).json().data;
+    assert.deepEqual(byId.get(withBoth.id), {
+      id: withBoth.id,
+      title: withBoth.title,
+      source: read.source,
+      category: read.category,
+    });
+    assert.equal(read.source.name, '中關村在線');
+    assert.deepEqual(byId.get(withNeither.id), {
+      id: withNeither.id,
+      title: withNeither.title,
+      source: null,
+      category: null,
+    });
+  });
+
   test('include costs a fixed number of queries, whatever the number of articles', async () => {
     const category = await makeCategory(ctx);
     const countQueries = async () => {

@@ -138,11 +138,57 @@ function sortSpec(sort: ArticleSort, onlyPublished: boolean): SortSpec {
   }
 }
 
-export type ListedArticle = Partial<ArticleRow> & {
-  id: number;
-  sort_key?: unknown;
-  sort_published_at?: string;
-};
+export type ListedArticle = Partial<ArticleRow> &
+  Omit<Related, 'breadcrumbs'> & {
+    id: number;
+    sort_key?: unknown;
+    sort_published_at?: string;
+  };
+
+/** The includes a listing joins into the page's own query; breadcrumbs, a recursive path, come after. */
+const JOINED = {
+  source: { table: 'sources', key: 'articles.source_id', columns: sourceColumns },
+  category: { table: 'categories', key: 'articles.category_id', columns: categoryColumns },
+} as const;
+type JoinedInclude = keyof typeof JOINED;
+const joinedIncludes = (include: ReadonlySet<ArticleInclude>) =>
+  (Object.keys(JOINED) as JoinedInclude[]).filter((name) => include.has(name));
+
+/**
+ * Selects a listing's columns, and the source and category it includes from a join (as `source.name`
+ * and so on, nested by `nestJoined`): a page with its includes is one round trip, where a query per kind
+ * cost two more, each with its own planning, locks and result decoding.
+ */
+function selectListed(
+  query: ArticleQuery,
+  columns: readonly ArticleColumn[],
+  include: ReadonlySet<ArticleInclude>,
+) {
+  let q = query.select(columns.map((column) => `articles.${column}` as const)) as ArticleQuery;
+  for (const name of joinedIncludes(include)) {
+    const { table, key, columns: joined } = JOINED[name];
+    // The joined table's columns are selected by reference, so the builder's row type does not track them.
+    const withTable = q.leftJoin(table, `${table}.id`, key) as unknown as ArticleQuery;
+    q = withTable.select(
+      joined.map((column) => sql.ref(column).as(`${name}.${column.slice(table.length + 1)}`)),
+    );
+  }
+  return q;
+}
+
+/** Turns a joined include's `source.name`-style columns into its object (`null` when nothing joined). */
+function nestJoined<Row extends ListedArticle>(rows: Row[], include: ReadonlySet<ArticleInclude>): Row[] {
+  for (const name of joinedIncludes(include)) {
+    const { table, columns } = JOINED[name];
+    const fields = columns.map((column) => column.slice(table.length + 1));
+    for (const row of rows as unknown as Record<string, unknown>[]) {
+      const object: Record<string, unknown> = {};
+      for (const field of fields) object[field] = row[`${name}.${field}`];
+      row[name] = object.id === null ? null : object;
+    }
+  }
+  return rows;
+}
 
 /** Searches count exactly up to this many matches; beyond, the total is given as an estimate. */
 export const SEARCH_COUNT_CAP = 10000;
@@ -176,6 +222,7 @@ async function listByRelevance(
   db: Kysely<Database>,
   filter: ArticleFilter & { search: string },
   columns: readonly ArticleColumn[],
+  include: ReadonlySet<ArticleInclude>,
   page: PageRequest,
 ): Promise<Page<ListedArticle>> {
   const limit = page.limit ?? 20;
@@ -188,8 +235,7 @@ async function listByRelevance(
   const newestFirst = <Q extends SelectQueryBuilder<Database, 'articles', object>>(q: Q) =>
     q.orderBy('articles.published_at', 'desc').orderBy('articles.id', 'desc');
   const tier = (rows: ArticleQuery, relevance: 0 | 1) =>
-    newestFirst(rows)
-      .select(columns.map((column) => `articles.${column}` as const))
+    newestFirst(selectListed(rows, columns, include))
       .select(sql`articles.published_at`.as('sort_published_at'))
       .select(sql<number>`${sql.lit(relevance)}::real`.as('relevance'));
 
@@ -267,7 +313,7 @@ async function listByRelevance(
     page.total ?? 'none',
     SEARCH_COUNT_CAP,
   );
-  return finishPage(rows, RELEVANCE, page, total);
+  return finishPage(nestJoined(rows, include), RELEVANCE, page, total);
 }
 
 /**
@@ -296,13 +342,14 @@ export async function listArticles(
   sort: ArticleSort,
   columns: readonly ArticleColumn[],
   page: PageRequest,
+  include: ReadonlySet<ArticleInclude> = new Set(),
 ) {
-  if (filter.search === undefined) return listInOrder(db, filter, sort, columns, page);
+  if (filter.search === undefined) return listInOrder(db, filter, sort, columns, include, page);
   // The planner prices `@@` as cheap, but on a sequential scan it decompresses every row's vector: for a
   // common term that is a scan of the whole table. Searches always go through the GIN index instead.
   return db.transaction().execute(async (trx) => {
     await sql`set local enable_seqscan = off`.execute(trx);
-    return listInOrder(trx, filter, sort, columns, page);
+    return listInOrder(trx, filter, sort, columns, include, page);
   });
 }
 
@@ -315,26 +362,23 @@ async function listInOrder(
   filter: ArticleFilter,
   sort: ArticleSort,
   columns: readonly ArticleColumn[],
+  include: ReadonlySet<ArticleInclude>,
   page: PageRequest,
 ) {
   if (sort === 'relevance') {
     if (filter.search === undefined) throw new Error('relevance needs a search');
-    return listByRelevance(db, { ...filter, search: filter.search }, columns, page);
+    return listByRelevance(db, { ...filter, search: filter.search }, columns, include, page);
   }
   const spec = sortSpec(sort, filter.status === 'public' || filter.status === 'published');
   const sortKey = spec.keys[0]?.expression ?? articleId;
   const filtered = applyArticleFilter(db.selectFrom('articles'), filter);
-  return paginate<ListedArticle>(
+  const listed = await paginate<ListedArticle>(
     db,
     filtered,
     (query) =>
-      query
-        .select(columns.map((column) => `articles.${column}` as const))
-        .select(sql`${sortKey}`.as('sort_key')) as unknown as SelectQueryBuilder<
-        Database,
-        'articles',
-        ListedArticle
-      >,
+      selectListed(query, columns, include).select(
+        sql`${sortKey}`.as('sort_key'),
+      ) as unknown as SelectQueryBuilder<Database, 'articles', ListedArticle>,
     spec,
     {
       ...page,
@@ -342,6 +386,7 @@ async function listInOrder(
       prepared: onlyByStatus(filter),
     },
   );
+  return { ...listed, rows: nestJoined(listed.rows, include) };
 }
 
 type Visibility = 'public' | 'any';

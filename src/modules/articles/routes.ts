@@ -52,7 +52,7 @@ const write = { access: { scope: 'content:write' } } as const;
 
 const includeParam = Type.String({
   maxLength: 200,
-  description: `Comma-separated related objects to embed in each item: ${ARTICLE_INCLUDES.join(', ')}. Loaded in one query per kind.`,
+  description: `Comma-separated related objects to embed in each item: ${ARTICLE_INCLUDES.join(', ')}. Source and category come in the page's own query; breadcrumbs cost one more, whatever the page size.`,
   examples: ['source,category'],
 });
 
@@ -211,31 +211,37 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
       const filter = await resolveFilter(request.db, filters);
       if (search) filter.search = search.tsquery;
-      const result = await listArticles(request.db, filter, sort, [...columns], {
-        limit,
-        cursor,
-        page,
-        total,
-      });
-      const related = includes.size ? await loadIncludes(request.db, result.rows, includes) : [];
+      const result = await listArticles(
+        request.db,
+        filter,
+        sort,
+        [...columns],
+        { limit, cursor, page, total },
+        includes,
+      );
+      const breadcrumbs = includes.has('breadcrumbs')
+        ? await loadIncludes(request.db, result.rows, new Set(['breadcrumbs']))
+        : [];
       // What was fetched only for includes, highlights or the ETag is left out.
       const keep = [...new Set<ArticleColumn>(['id', ...requested])];
+      const joined = (['source', 'category'] as const).filter((name) => includes.has(name));
       const data = result.rows.map((row, i) => {
         const item: Record<string, unknown> = {};
         for (const key of keep) item[key] = row[key];
+        for (const name of joined) item[name] = row[name];
         if (search) item.highlight = highlight(row, search.terms);
-        return Object.assign(item, related[i]) as typeof row;
+        return Object.assign(item, breadcrumbs[i]) as typeof row;
       });
       setNextLink(request, reply, app.config.publicBaseUrl, result.next);
       // Breadcrumbs carry ancestors' names, which no revision here covers: that body is hashed instead.
       if (!includes.has('breadcrumbs')) {
         const version = (resource?: { id: number; revision: number } | null) =>
           resource ? [resource.id, resource.revision] : null;
-        const versions = result.rows.map((row, i) => [
+        const versions = result.rows.map((row) => [
           row.id,
           row.revision,
-          version(related[i]?.source),
-          version(related[i]?.category),
+          version(row.source),
+          version(row.category),
         ]);
         reply.header('etag', listEtag(request.url, [versions, result.meta]));
       }
