@@ -145,10 +145,25 @@ export type ListedArticle = Partial<ArticleRow> &
     sort_published_at?: string;
   };
 
+/** A joined table's columns, each with the alias it has in a listing's row (`source.name`). */
+const joinedColumns = (name: string, table: string, columns: readonly string[]) =>
+  columns.map((column) => {
+    const field = column.slice(table.length + 1);
+    return { column, field, alias: `${name}.${field}` };
+  });
+
 /** The includes a listing joins into the page's own query; breadcrumbs, a recursive path, come after. */
 const JOINED = {
-  source: { table: 'sources', key: 'articles.source_id', columns: sourceColumns },
-  category: { table: 'categories', key: 'articles.category_id', columns: categoryColumns },
+  source: {
+    table: 'sources',
+    key: 'articles.source_id',
+    columns: joinedColumns('source', 'sources', sourceColumns),
+  },
+  category: {
+    table: 'categories',
+    key: 'articles.category_id',
+    columns: joinedColumns('category', 'categories', categoryColumns),
+  },
 } as const;
 type JoinedInclude = keyof typeof JOINED;
 const joinedIncludes = (include: ReadonlySet<ArticleInclude>) =>
@@ -169,9 +184,7 @@ function selectListed(
     const { table, key, columns: joined } = JOINED[name];
     // The joined table's columns are selected by reference, so the builder's row type does not track them.
     const withTable = q.leftJoin(table, `${table}.id`, key) as unknown as ArticleQuery;
-    q = withTable.select(
-      joined.map((column) => sql.ref(column).as(`${name}.${column.slice(table.length + 1)}`)),
-    );
+    q = withTable.select(joined.map(({ column, alias }) => sql.ref(column).as(alias)));
   }
   return q;
 }
@@ -179,11 +192,10 @@ function selectListed(
 /** Turns a joined include's `source.name`-style columns into its object (`null` when nothing joined). */
 function nestJoined<Row extends ListedArticle>(rows: Row[], include: ReadonlySet<ArticleInclude>): Row[] {
   for (const name of joinedIncludes(include)) {
-    const { table, columns } = JOINED[name];
-    const fields = columns.map((column) => column.slice(table.length + 1));
+    const { columns } = JOINED[name];
     for (const row of rows as unknown as Record<string, unknown>[]) {
       const object: Record<string, unknown> = {};
-      for (const field of fields) object[field] = row[`${name}.${field}`];
+      for (const { field, alias } of columns) object[field] = row[alias];
       row[name] = object.id === null ? null : object;
     }
   }
