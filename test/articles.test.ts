@@ -278,7 +278,7 @@ describe('articles: include and fields', () => {
     assert.match(badField.json().detail, /password/);
   });
 
-  test('a listing includes source and category in its one query, as an article read embeds them', async () => {
+  test('a listing and an article read each include source and category in their one query', async () => {
     const tag = `joined-${unique()}`;
     const source = await makeSource(ctx, { name: '中關村在線' });
     const category = await makeCategory(ctx, { name: '科技' });
@@ -293,7 +293,12 @@ describe('articles: include and fields', () => {
     assert.equal(listed.statusCode, 200);
     assert.equal(ctx.queries.length, 1, ctx.queries.join('\n'));
     const byId = new Map(listed.json().data.map((item: { id: number }) => [item.id, item]));
-    const read = (await get(`/v1/articles/${withBoth.id}?include=source,category`)).json().data;
+    ctx.queries.length = 0;
+    const read = (
+      await ctx.anonymous({ method: 'GET', url: `/v1/articles/${withBoth.id}?include=source,category` })
+    ).json().data;
+    assert.equal(ctx.queries.length, 1, ctx.queries.join('\n'));
+    assert.equal(read.category.name, '科技');
     assert.deepEqual(byId.get(withBoth.id), {
       id: withBoth.id,
       title: withBoth.title,

@@ -1,6 +1,6 @@
 import { type Compilable, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { precompile } from '../../db/precompiled.ts';
-import type { ArticleRow, ArticleStatus, Database, SourceRow } from '../../db/types.ts';
+import type { ArticleRow, ArticleStatus, CategoryRow, Database, SourceRow } from '../../db/types.ts';
 import {
   checkPagingMode,
   countTotal,
@@ -409,99 +409,88 @@ function articleLookup(
   column: 'id' | 'slug',
   value: number | string,
   visibility: Visibility,
-) {
-  let query = db.selectFrom('articles').where(column, '=', value).where('deleted_at', 'is', null);
+): ArticleQuery {
+  let query = db
+    .selectFrom('articles')
+    .where(`articles.${column}`, '=', value)
+    .where('articles.deleted_at', 'is', null);
   if (visibility === 'public') {
-    query = query.where('status', '=', 'published').where('published_at', '<=', sql<string>`now()`);
+    query = query
+      .where('articles.status', '=', 'published')
+      .where('articles.published_at', '<=', sql<string>`now()`);
   }
   return query;
 }
 
-/** The page-view reads, compiled once for each way of naming an article and each visibility. */
-function precompiledLookups<Row>(select: (query: ReturnType<typeof articleLookup>) => Compilable<Row>) {
+const NO_INCLUDES: ReadonlySet<ArticleInclude> = new Set();
+
+/**
+ * The page-view reads, each compiled once (on first use) for its way of naming the article, its
+ * visibility and the includes it joins.
+ */
+function precompiledLookups<Row>(
+  select: (query: ArticleQuery, include: ReadonlySet<ArticleInclude>) => Compilable<unknown>,
+) {
   const lookups = new Map<string, ReturnType<typeof precompile<'key', Row>>>();
-  for (const column of ['id', 'slug'] as const) {
-    for (const visibility of ['public', 'any'] as const) {
-      lookups.set(
-        `${column} ${visibility}`,
-        precompile<'key', Row>((db, slot) => select(articleLookup(db, column, slot('key'), visibility)), {
-          prepared: true,
-        }),
-      );
-    }
-  }
-  return async (db: Kysely<Database>, idOrSlug: string, visibility: Visibility) => {
+  return async (
+    db: Kysely<Database>,
+    idOrSlug: string,
+    visibility: Visibility,
+    include: ReadonlySet<ArticleInclude> = NO_INCLUDES,
+  ): Promise<Row | undefined> => {
     const { column, value } = idOrSlugFilter(idOrSlug);
-    const lookup = lookups.get(`${column} ${visibility}`) as NonNullable<ReturnType<typeof lookups.get>>;
+    const joined = include.size === 0 ? [] : joinedIncludes(include);
+    const key = `${column} ${visibility} ${joined.join()}`;
+    let lookup = lookups.get(key);
+    if (!lookup) {
+      lookup = precompile<'key', Row>(
+        (builder, slot) =>
+          select(articleLookup(builder, column, slot('key'), visibility), new Set(joined)) as Compilable<Row>,
+        { prepared: true },
+      );
+      lookups.set(key, lookup);
+    }
     const [row] = await lookup(db, { key: value });
     return row;
   };
 }
 
-/** An article with every column. */
-export const findArticle: (
+const findArticleRow = precompiledLookups<ArticleRow & Omit<Related, 'breadcrumbs'>>((query, include) =>
+  selectListed(query, ARTICLE_COLUMNS, include),
+);
+
+/** An article with every column, and the source and category that `include` asks for (one query). */
+export async function findArticle(
   db: Kysely<Database>,
   idOrSlug: string,
   visibility: Visibility,
-) => Promise<ArticleRow | undefined> = precompiledLookups((query) => query.select(ARTICLE_COLUMNS));
+  include: ReadonlySet<ArticleInclude> = NO_INCLUDES,
+) {
+  const row = await findArticleRow(db, idOrSlug, visibility, include);
+  return row && (include.size === 0 ? row : (nestJoined([row], include)[0] as typeof row));
+}
 
 /** Just the version of an article: enough to answer a conditional GET without loading the body. */
-export const findArticleVersion = precompiledLookups((query) => query.select(['id', 'revision']));
+export const findArticleVersion = precompiledLookups<{ id: number; revision: number }>((query) =>
+  query.select(['articles.id', 'articles.revision']),
+);
 
 export interface Related {
   source?: SourceRow | null;
-  category?: Awaited<ReturnType<typeof categoriesById>>[number] | null;
+  category?: CategoryRow | null;
   breadcrumbs?: Breadcrumb[];
 }
 
-// Included objects come by primary key from small tables: one plan suits every page, so prepared.
-const categoriesById = precompile(
-  (db, slot) =>
-    db
-      .selectFrom('categories')
-      .select(categoryColumns)
-      .where('categories.id', '=', sql<number>`any(${slot('ids')})`),
-  { prepared: true },
-);
-const sourcesById = precompile(
-  (db, slot) =>
-    db
-      .selectFrom('sources')
-      .select(sourceColumns)
-      .where('sources.id', '=', sql<number>`any(${slot('ids')})`),
-  { prepared: true },
-);
-
-async function byIds<Row extends { id: number }>(
-  lookup: (db: Kysely<Database>, values: { ids: number[] }) => Promise<Row[]>,
+/** Each article's root-to-category path (`include=breadcrumbs`), in one query whatever their number. */
+export async function loadBreadcrumbs(
   db: Kysely<Database>,
-  ids: number[],
-) {
-  const rows = ids.length ? await lookup(db, { ids }) : [];
-  return new Map(rows.map((row) => [row.id, row]));
-}
-
-/** Loads what `include=` asks for in one query per kind, whatever the number of articles. */
-export async function loadIncludes(
-  db: Kysely<Database>,
-  articles: { source_id?: number | null; category_id?: number | null }[],
-  include: ReadonlySet<ArticleInclude>,
-): Promise<Related[]> {
-  const ids = (key: 'source_id' | 'category_id') => [
-    ...new Set(articles.map((a) => a[key]).filter((id): id is number => typeof id === 'number')),
+  articles: { category_id?: number | null }[],
+): Promise<Breadcrumb[][]> {
+  const ids = [
+    ...new Set(articles.map((a) => a.category_id).filter((id): id is number => typeof id === 'number')),
   ];
-  const [sources, categories, paths] = await Promise.all([
-    include.has('source') ? byIds(sourcesById, db, ids('source_id')) : undefined,
-    include.has('category') ? byIds(categoriesById, db, ids('category_id')) : undefined,
-    include.has('breadcrumbs') ? breadcrumbsFor(db, ids('category_id')) : undefined,
-  ]);
-  return articles.map((article) => {
-    const related: Related = {};
-    if (sources) related.source = (article.source_id && sources.get(article.source_id)) || null;
-    if (categories) related.category = (article.category_id && categories.get(article.category_id)) || null;
-    if (paths) related.breadcrumbs = (article.category_id && paths.get(article.category_id)) || [];
-    return related;
-  });
+  const paths = await breadcrumbsFor(db, ids);
+  return articles.map((article) => (article.category_id && paths.get(article.category_id)) || []);
 }
 
 export interface ArticleLink {

@@ -22,7 +22,7 @@ import {
   findArticle,
   findArticleVersion,
   listArticles,
-  loadIncludes,
+  loadBreadcrumbs,
   neighbors,
 } from './repository.ts';
 import { findRevision, listRevisions } from './revisions.ts';
@@ -52,7 +52,7 @@ const write = { access: { scope: 'content:write' } } as const;
 
 const includeParam = Type.String({
   maxLength: 200,
-  description: `Comma-separated related objects to embed in each item: ${ARTICLE_INCLUDES.join(', ')}. Source and category come in the page's own query; breadcrumbs cost one more, whatever the page size.`,
+  description: `Comma-separated related objects to embed in each item: ${ARTICLE_INCLUDES.join(', ')}. Source and category are joined into the articles' own query; breadcrumbs cost one more query, whatever the page size.`,
   examples: ['source,category'],
 });
 
@@ -219,9 +219,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         { limit, cursor, page, total },
         includes,
       );
-      const breadcrumbs = includes.has('breadcrumbs')
-        ? await loadIncludes(request.db, result.rows, new Set(['breadcrumbs']))
-        : [];
+      const breadcrumbs = includes.has('breadcrumbs') ? await loadBreadcrumbs(request.db, result.rows) : [];
       // What was fetched only for includes, highlights or the ETag is left out.
       const keep = [...new Set<ArticleColumn>(['id', ...requested])];
       const joined = (['source', 'category'] as const).filter((name) => includes.has(name));
@@ -230,7 +228,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         for (const key of keep) item[key] = row[key];
         for (const name of joined) item[name] = row[name];
         if (search) item.highlight = highlight(row, search.terms);
-        return Object.assign(item, breadcrumbs[i]) as typeof row;
+        if (breadcrumbs[i]) item.breadcrumbs = breadcrumbs[i];
+        return item as typeof row;
       });
       setNextLink(request, reply, app.config.publicBaseUrl, result.next);
       // Breadcrumbs carry ancestors' names, which no revision here covers: that body is hashed instead.
@@ -276,13 +275,14 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
           return (reply as FastifyReply).code(304).send();
         }
       }
-      const article = await findArticle(request.db, request.params.idOrSlug, visibility);
+      const article = await findArticle(request.db, request.params.idOrSlug, visibility, includes);
       if (!article) throw notFound('article', request.params.idOrSlug);
-      const [related] = includes.size ? await loadIncludes(request.db, [article], includes) : [];
       // Without include the body is the row alone, so its revision identifies it; with include, the
       // ETag is a hash of the body (related objects change on their own).
-      if (!related) setRevisionEtag(reply, 'article', article);
-      return { data: related ? { ...article, ...related } : article };
+      if (includes.size === 0) setRevisionEtag(reply, 'article', article);
+      if (!includes.has('breadcrumbs')) return { data: article };
+      const [breadcrumbs] = await loadBreadcrumbs(request.db, [article]);
+      return { data: { ...article, breadcrumbs } };
     },
   );
 
