@@ -423,15 +423,30 @@ function articleLookup(
 }
 
 const NO_INCLUDES: ReadonlySet<ArticleInclude> = new Set();
+const JOIN_SETS: JoinedInclude[][] = [[], ['source'], ['category'], ['source', 'category']];
 
 /**
- * The page-view reads, each compiled once (on first use) for its way of naming the article, its
- * visibility and the includes it joins.
+ * The page-view reads, compiled at start-up for each way of naming an article, each visibility and each
+ * set of joined includes: all of them are then named prepared statements before any listing claims a name.
  */
 function precompiledLookups<Row>(
-  select: (query: ArticleQuery, include: ReadonlySet<ArticleInclude>) => Compilable<unknown>,
+  select: (query: ArticleQuery, include: ReadonlySet<ArticleInclude>) => Compilable<Row>,
+  joinSets: JoinedInclude[][] = [[]],
 ) {
   const lookups = new Map<string, ReturnType<typeof precompile<'key', Row>>>();
+  for (const column of ['id', 'slug'] as const) {
+    for (const visibility of ['public', 'any'] as const) {
+      for (const joined of joinSets) {
+        lookups.set(
+          `${column} ${visibility} ${joined.join()}`,
+          precompile<'key', Row>(
+            (db, slot) => select(articleLookup(db, column, slot('key'), visibility), new Set(joined)),
+            { prepared: true },
+          ),
+        );
+      }
+    }
+  }
   return async (
     db: Kysely<Database>,
     idOrSlug: string,
@@ -439,24 +454,19 @@ function precompiledLookups<Row>(
     include: ReadonlySet<ArticleInclude> = NO_INCLUDES,
   ): Promise<Row | undefined> => {
     const { column, value } = idOrSlugFilter(idOrSlug);
-    const joined = include.size === 0 ? [] : joinedIncludes(include);
-    const key = `${column} ${visibility} ${joined.join()}`;
-    let lookup = lookups.get(key);
-    if (!lookup) {
-      lookup = precompile<'key', Row>(
-        (builder, slot) =>
-          select(articleLookup(builder, column, slot('key'), visibility), new Set(joined)) as Compilable<Row>,
-        { prepared: true },
-      );
-      lookups.set(key, lookup);
-    }
+    const joined = include.size === 0 ? '' : joinedIncludes(include).join();
+    const lookup = lookups.get(`${column} ${visibility} ${joined}`) as NonNullable<
+      ReturnType<typeof lookups.get>
+    >;
     const [row] = await lookup(db, { key: value });
     return row;
   };
 }
 
-const findArticleRow = precompiledLookups<ArticleRow & Omit<Related, 'breadcrumbs'>>((query, include) =>
-  selectListed(query, ARTICLE_COLUMNS, include),
+// The joined columns arrive flat (`source.name`) until nestJoined: the row type names the article's only.
+const findArticleRow = precompiledLookups(
+  (query, include) => selectListed(query, ARTICLE_COLUMNS, include) as unknown as Compilable<ArticleRow>,
+  JOIN_SETS,
 );
 
 /** An article with every column, and the source and category that `include` asks for (one query). */
@@ -465,13 +475,13 @@ export async function findArticle(
   idOrSlug: string,
   visibility: Visibility,
   include: ReadonlySet<ArticleInclude> = NO_INCLUDES,
-) {
+): Promise<(ArticleRow & Pick<Related, 'source' | 'category'>) | undefined> {
   const row = await findArticleRow(db, idOrSlug, visibility, include);
-  return row && (include.size === 0 ? row : (nestJoined([row], include)[0] as typeof row));
+  return row && (include.size === 0 ? row : (nestJoined([row], include)[0] as ArticleRow));
 }
 
 /** Just the version of an article: enough to answer a conditional GET without loading the body. */
-export const findArticleVersion = precompiledLookups<{ id: number; revision: number }>((query) =>
+export const findArticleVersion = precompiledLookups((query) =>
   query.select(['articles.id', 'articles.revision']),
 );
 

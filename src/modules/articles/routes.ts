@@ -204,8 +204,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const requested =
         fields === undefined ? [...ARTICLE_COLUMNS] : commaList(fields, ARTICLE_COLUMNS, 'fields');
       const columns = new Set<ArticleColumn>(['id', ...requested]);
-      if (includes.has('source')) columns.add('source_id');
-      if (includes.has('category') || includes.has('breadcrumbs')) columns.add('category_id');
+      if (includes.has('breadcrumbs')) columns.add('category_id');
       if (search) for (const column of ['title', 'summary', 'body_text'] as const) columns.add(column);
       columns.add('revision'); // for the listing's ETag
 
