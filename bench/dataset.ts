@@ -265,7 +265,7 @@ export async function fillDataset(db: Kysely<Database>, shape: DatasetShape, log
   await copyArticles(db, generated, shape.articles, log);
   log('building the search indexes');
   // The GIN builds sort their postings in this memory: with 256 MB they took over 20 of the 45 minutes a
-  // million articles took to fill; with 1 GB the whole fill took 17.
+  // million articles took to fill.
   await sql`set maintenance_work_mem = '1GB'`.execute(db);
   for (const { indexdef } of searchIndexes) await sql.raw(indexdef).execute(db);
   await sql`vacuum analyze`.execute(db);
