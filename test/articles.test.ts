@@ -34,6 +34,11 @@ describe('articles: writing', () => {
       },
     });
     assert.equal(article.published_at, '2023-04-05T01:09:19Z', 'stored to the second, served in UTC');
+    assert.match(
+      article.created_at,
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/,
+      'now(), to the microsecond',
+    );
     assert.deepEqual(article.tags, ['谷歌', 'TPU'], 'duplicate tags are dropped');
     assert.equal(
       article.body_text,
