@@ -5,7 +5,10 @@
 # (npm run bench:fill -- 100000; BENCH_ARTICLES picks another).
 #   bash bench/instructions-per-request.sh [path] [requests]
 # With bench/without-features.patch applied, WITHOUT_CORS=1 and the like switch features off.
-# BENCH_SERVER=bare counts the bare route instead (default path /articles/bench-0).
+# BENCH_SERVER=bare counts the bare route instead (default path /articles/bench-0). CACHE_SIM=1 also runs
+# valgrind's cache model (first-level instruction and data caches, last level) and BRANCH_SIM=1 its branch
+# predictor model, and prints misses and mispredictions per request: this VM has no hardware counters
+# (perf stat: "not supported").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
@@ -13,7 +16,10 @@ path=${1:-$(article_path)}
 requests=${2:-2000}
 port=3991
 out=$(mktemp -d)
-start_server $port "$out/server.log" valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file \
+models=()
+[ "${CACHE_SIM:-}" = 1 ] && models+=(--cache-sim=yes)
+[ "${BRANCH_SIM:-}" = 1 ] && models+=(--branch-sim=yes)
+start_server $port "$out/server.log" valgrind --tool=callgrind "${models[@]}" --instr-atstart=no --smc-check=all-non-file \
   --callgrind-out-file="$out/callgrind.out"
 until curl -sf "http://127.0.0.1:$port$path" >/dev/null; do sleep 1; done
 callgrind_control -i on $server >/dev/null 2>&1
@@ -23,4 +29,10 @@ callgrind_control -z $server >/dev/null 2>&1
 npx autocannon -c 2 -a "$requests" -t 60 "http://127.0.0.1:$port$path" >/dev/null 2>&1
 callgrind_control -d $server >/dev/null 2>&1
 sleep 2
-cat "$out"/callgrind.out* | awk -v n="$requests" '/^summary:/ { total += $2 } END { printf "%.0f instructions per request (%d requests)\n", total / n, n }'
+cat "$out"/callgrind.out* | awk -v n="$requests" '
+  /^events:/ { for (i = 2; i <= NF; i++) event[i] = $i; events = NF }
+  /^summary:/ { for (i = 2; i <= NF; i++) total[i] += $i }
+  END {
+    printf "%.0f instructions per request (%d requests)\n", total[2] / n, n
+    for (i = 3; i <= events; i++) printf "%.0f %s per request\n", total[i] / n, event[i]
+  }'
