@@ -108,6 +108,53 @@ describe('routes and query parameters', () => {
   });
 });
 
+describe('date-times Postgres cannot keep as RFC 3339', () => {
+  // RFC 3339 allows offsets to ±23:59; Postgres refuses more than ±15:59 (this was a 500), and an instant
+  // before the year 1 or after 9999 comes back as `… BC` or a five-digit year (which broke feeds).
+  const unstorable = [
+    '2026-01-01T00:00:00+16:00',
+    '2026-01-01T00:00:00-23:59',
+    '0001-01-01T00:00:00+15:00',
+    '9999-12-31T23:59:59-15:00',
+  ];
+
+  test('in a body, each is a 400 naming the field, and nothing is stored', async () => {
+    const before = await articleCount();
+    for (const published_at of unstorable) {
+      const body = await problem(post({ title: unique('when'), body_html: '<p>x</p>', published_at }), 400);
+      assertNames(body, '/published_at', 'body');
+      assert.match(body.errors?.[0]?.message ?? '', /from the year 0001 to 9999 in UTC/);
+    }
+    assert.equal(await articleCount(), before);
+  });
+
+  test('in a filter, each is a 400 naming the parameter, for anonymous readers too', async () => {
+    for (const value of unstorable) {
+      const response = await ctx.anonymous({
+        method: 'GET',
+        url: `/v1/articles?published_after=${encodeURIComponent(value)}`,
+      });
+      assert.equal(response.statusCode, 400, response.body);
+      assert.match(response.headers['content-type'] as string, PROBLEM_JSON);
+      assertNames(response.json(), '/published_after', 'query');
+    }
+  });
+
+  test('the extremes that Postgres does keep are accepted and served back in RFC 3339', async () => {
+    for (const published_at of [
+      '0001-01-01T00:00:00Z',
+      '9999-12-31T23:59:59Z',
+      '2026-01-01T00:00:00+15:59',
+    ]) {
+      const response = await ctx.request(
+        post({ title: unique('edge'), body_html: '<p>x</p>', published_at }),
+      );
+      assert.equal(response.statusCode, 201, response.body);
+      assert.match(response.json().data.published_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+  });
+});
+
 describe('NUL bytes', () => {
   test('a NUL in a body string is a 400 naming the field', async () => {
     const body = await problem(post({ title: 'bad\u0000title' }), 400);

@@ -127,6 +127,25 @@ describe('cursor paging', () => {
       url: `/v1/articles?page=2&cursor=${encodeCursor('-published_at', ['2024-01-01T00:00:00Z', 1])}`,
     });
     assert.equal(both.statusCode, 400);
+    // Well-formed, but holding a value the sort key's column cannot hold: an offset over ±15:59 (a 500
+    // before), a date that does not exist, an instant before the year 1, a position over int4.
+    const forged = [
+      encodeCursor('-published_at', ['2026-02-01T00:00:00+99:99', 5]),
+      encodeCursor('-published_at', ['2026-02-01T00:00:00+16:00', 5]),
+      encodeCursor('-published_at', ['2026-02-30T00:00:00Z', 5]),
+      encodeCursor('-published_at', ['0001-01-01T00:00:00+15:00', 5]),
+    ];
+    for (const cursor of forged) {
+      const response = await ctx.anonymous({ method: 'GET', url: `/v1/articles?cursor=${cursor}` });
+      assert.equal(response.statusCode, 400, response.body);
+      assert.equal(response.json().errors[0].message, 'is not a cursor this API issued');
+    }
+    const hugePosition = await ctx.request({
+      method: 'GET',
+      url: `/v1/categories?cursor=${encodeCursor('position', [2 ** 40, 1])}`,
+    });
+    assert.equal(hugePosition.statusCode, 400, hugePosition.body);
+    assert.equal(hugePosition.json().errors[0].message, 'is not a cursor this API issued');
   });
 });
 

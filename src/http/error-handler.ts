@@ -6,6 +6,7 @@ import type {
   FastifySchemaValidationError,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import { STORABLE_INSTANT } from '../db/timestamps.ts';
 import { isDatabaseUnavailable, isPostgresError, problemFromPostgres } from './postgres-errors.ts';
 import { type FieldError, Problem, problemType } from './problems.ts';
 import { TEXT_PATTERN_MESSAGES } from './text.ts';
@@ -29,6 +30,8 @@ function fieldErrorOf(error: FastifySchemaValidationError, location: FieldError[
     message = `is not a known ${location === 'query' ? 'query parameter' : 'field'}`;
   } else if (error.keyword === 'pattern' && TEXT_PATTERN_MESSAGES[params.pattern as string]) {
     message = TEXT_PATTERN_MESSAGES[params.pattern as string] as string;
+  } else if (error.keyword === 'format' && params.format === 'date-time') {
+    message = STORABLE_INSTANT;
   } else if (error.keyword === 'enum' && Array.isArray(params.allowedValues)) {
     message = `must be one of: ${params.allowedValues.join(', ')}`;
   }

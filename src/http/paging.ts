@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { preparable } from '../db/prepared-statements.ts';
+import { isStorableInstant } from '../db/timestamps.ts';
 import { type CursorValues, decodeCursor, encodeCursor } from './cursor.ts';
 import { invalid } from './problems.ts';
 
@@ -52,12 +53,15 @@ export interface Page<Row> {
   next?: Record<string, string>;
 }
 
-const TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)|-?infinity)$/;
+const INT4_MAX = 2147483647;
+/** Sort keys such as `coalesce(published_at, 'infinity')` put these in cursors. */
+const INFINITIES = new Set(['infinity', '-infinity']);
 
 function checkKey(value: CursorValues[number], kind: KeyKind): boolean {
   if (value === null) return true;
-  if (kind === 'timestamp') return typeof value === 'string' && TIMESTAMP.test(value);
-  if (kind === 'integer') return Number.isSafeInteger(value);
+  if (kind === 'timestamp')
+    return typeof value === 'string' && (INFINITIES.has(value) || isStorableInstant(value));
+  if (kind === 'integer') return Number.isSafeInteger(value) && Math.abs(value as number) <= INT4_MAX;
   if (kind === 'real') return typeof value === 'number' && Number.isFinite(value);
   return typeof value === 'string';
 }

@@ -1,9 +1,36 @@
 import ajvCompiler from '@fastify/ajv-compiler';
 import type { FastifyServerOptions } from 'fastify';
+import { isStorableInstant } from '../db/timestamps.ts';
 
 type ValidatorFactory = NonNullable<
   NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
 >['buildValidator'];
+
+interface StringFormat {
+  type?: 'string';
+  validate: (value: string) => boolean;
+  compare?: (a: string, b: string) => number | undefined;
+}
+
+/** The part of Ajv that defines formats (Ajv comes with @fastify/ajv-compiler). */
+interface Formats {
+  formats: Record<string, unknown>;
+  addFormat(name: string, format: StringFormat): unknown;
+}
+
+/**
+ * `format: date-time` accepts only what Postgres stores as that instant and serves back in RFC 3339
+ * (years 1 to 9999, offsets within ±15:59): a larger offset was a 500, and a year outside came back
+ * in a form that broke feeds and cursors. Runs once ajv-formats has defined the RFC 3339 syntax.
+ */
+function storableDateTimes(ajv: Formats): void {
+  const rfc3339 = ajv.formats['date-time'] as StringFormat;
+  ajv.addFormat('date-time', {
+    ...rfc3339,
+    type: 'string',
+    validate: (value: string) => rfc3339.validate(value) && isStorableInstant(value),
+  });
+}
 
 /**
  * Query strings and path segments are text, so they are coerced to the schema's types (`limit=5`).
@@ -13,9 +40,10 @@ type ValidatorFactory = NonNullable<
 export function strictBodyValidator(): NonNullable<ValidatorFactory> {
   const build = ajvCompiler() as unknown as NonNullable<ValidatorFactory>;
   return (externalSchemas, options = {}) => {
-    const coercing = build(externalSchemas, options);
+    const withInstants = { ...options, onCreate: storableDateTimes } as typeof options;
+    const coercing = build(externalSchemas, withInstants);
     const strict = build(externalSchemas, {
-      ...options,
+      ...withInstants,
       customOptions: { ...options.customOptions, coerceTypes: false },
     } as typeof options);
     return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
