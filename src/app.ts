@@ -12,7 +12,7 @@ import { watchReplica } from './db/replica.ts';
 import type { Database } from './db/types.ts';
 import { accessControl } from './http/access.ts';
 import { cors } from './http/cors.ts';
-import { errorHandler, frameworkErrors } from './http/error-handler.ts';
+import { clientErrorProblem, errorHandler, frameworkErrors } from './http/error-handler.ts';
 import { notModified } from './http/etags.ts';
 import { drainOnClose, overloadShedding } from './http/overload.ts';
 import { rateLimit } from './http/rate-limit.ts';
@@ -81,6 +81,7 @@ export async function buildApp({
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     frameworkErrors,
+    clientErrorHandler: clientErrorProblem,
     // Slugs may be 200 characters, percent-encoded CJK three times that; longer paths are a 400 problem.
     routerOptions: { maxParamLength: 1000 },
     requestTimeout: config.requestTimeoutMs,

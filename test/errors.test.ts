@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
@@ -151,6 +153,38 @@ describe('date-times Postgres cannot keep as RFC 3339', () => {
       );
       assert.equal(response.statusCode, 201, response.body);
       assert.match(response.json().data.published_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  /** Sends raw bytes to a listening server and returns what comes back before it closes. */
+  async function raw(request: string) {
+    if (!ctx.app.server.listening) await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = ctx.app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    socket.end(request);
+    let text = '';
+    for await (const chunk of socket) text += chunk;
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    return { statusLine: head.split('\r\n')[0], head: head.toLowerCase(), body };
+  }
+
+  test('headers too large, a malformed header line or Content-Length: problem+json, then closed', async () => {
+    const cases: [string, string, string][] = [
+      [`GET /v1/articles?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: a\r\n\r\n`, '431', 'headers-too-large'],
+      ['GET /v1/articles HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n', '400', 'bad-request'],
+      ['POST /v1/articles HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n', '400', 'bad-request'],
+    ];
+    for (const [request, status, code] of cases) {
+      const response = await raw(request);
+      assert.match(response.statusLine ?? '', new RegExp(`^HTTP/1\\.1 ${status} `), request.slice(0, 40));
+      assert.match(response.head, /content-type: application\/problem\+json/);
+      assert.match(response.head, /connection: close/);
+      const problem = JSON.parse(response.body);
+      assert.equal(problem.type, `urn:newsdesk:problem:${code}`);
+      assert.equal(problem.status, Number(status));
+      assert.equal(typeof problem.detail, 'string');
     }
   });
 });

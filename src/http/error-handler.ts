@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type {
   FastifyError,
   FastifyInstance,
@@ -141,6 +143,37 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   if (detail) return sendProblem(reply, request, new Problem(400, 'bad-request', 'Bad Request', detail));
   request.log.error({ err: error }, 'unexpected router error');
   return sendProblem(reply, request, internalError());
+}
+
+/** What Node's HTTP parser refuses before Fastify sees a request, by the parser's error code. */
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request-timeout', 'The request did not arrive in time.'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'headers-too-large',
+    'The request line and headers are larger than this server accepts; a long query belongs in fewer or shorter parameters.',
+  ],
+};
+
+/**
+ * For Fastify's `clientErrorHandler` option: a request Node's HTTP parser cannot read (headers too large,
+ * a malformed header line or Content-Length, bytes that are not HTTP) is answered with problem+json too,
+ * like every other error, then the connection is closed, as Node and Fastify do.
+ */
+export function clientErrorProblem(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [
+    400,
+    'bad-request',
+    'The request is not valid HTTP/1.1 (a malformed request line, header or Content-Length).',
+  ];
+  const body = JSON.stringify({ type: problemType(code), title: STATUS_CODES[status], status, detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /** One place turns every failure into problem+json; 5xx never carry internals. */

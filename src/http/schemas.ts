@@ -52,6 +52,8 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   401: 'No API key, or one that is not valid (see `WWW-Authenticate`).',
   403: 'The key lacks the scope this route needs.',
   404: 'No such resource.',
+  408: 'The request did not arrive within the request timeout; the connection is closed.',
+  431: 'The request line and headers are larger than the server accepts; the connection is closed.',
   412: '`If-Match` names a version that is no longer current; `current_etag` says which is.',
   409: 'The request conflicts with the current state (a taken slug, a resource still in use, a cycle).',
   413: 'The body is larger than the configured limit.',
@@ -81,12 +83,13 @@ function problemResponse(status: number): TSchema {
 const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
- * What HTTP answers on any route of these methods, whatever the route declares: a GET gives a 304 when
+ * What HTTP answers on any route of these methods, whatever the route declares: any request may arrive too
+ * slowly or with headers too large (408, 431, answered before routing); a GET gives a 304 when
  * `If-None-Match` names its current ETag (@fastify/etag); a method that may carry a body has it refused when
  * it is too large or not JSON (413, 415), even on a route that takes none (a DELETE).
  */
 export function protocolResponses(methods: readonly string[]): Record<number, TSchema> {
-  const responses: Record<number, TSchema> = {};
+  const responses: Record<number, TSchema> = { 408: problemResponse(408), 431: problemResponse(431) };
   if (methods.includes('GET')) {
     responses[304] = Type.Null({ description: 'Not Modified: the ETag sent in `If-None-Match` is current.' });
   }
