@@ -40,7 +40,13 @@ function storableDateTimes(ajv: Formats): void {
 export function strictBodyValidator(): NonNullable<ValidatorFactory> {
   const build = ajvCompiler() as unknown as NonNullable<ValidatorFactory>;
   return (externalSchemas, options = {}) => {
-    const withInstants = { ...options, onCreate: storableDateTimes } as typeof options;
+    // Any onCreate Fastify was given (its `ajv.onCreate` option) still runs, after this one.
+    const given = (options as { onCreate?: (ajv: Formats) => void }).onCreate;
+    const onCreate = (ajv: Formats) => {
+      storableDateTimes(ajv);
+      given?.(ajv);
+    };
+    const withInstants = { ...options, onCreate } as typeof options;
     const coercing = build(externalSchemas, withInstants);
     const strict = build(externalSchemas, {
       ...withInstants,
